@@ -1,0 +1,251 @@
+"""asgikit-core scenarios: hello text, JSON echo, inspect a request, stream 100 x 1 KiB."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from harness import Scenario
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
+
+from asgikit.requests import Request
+
+HEADERS = [
+    (b"host", b"127.0.0.1:8000"),
+    (b"user-agent", b"bench/1.0"),
+    (b"accept", b"*/*"),
+    (b"accept-encoding", b"gzip, deflate"),
+    (b"accept-language", b"en-US,en;q=0.9"),
+    (b"cache-control", b"no-cache"),
+    (b"connection", b"keep-alive"),
+    (b"x-request-id", b"8b1f9c2e"),
+    (b"x-forwarded-for", b"10.0.0.1"),
+    (b"cookie", b"session=abc123; theme=dark; lang=en"),
+]
+HEADER_NAMES = [n.decode() for n, _ in HEADERS]
+
+
+def http_scope(method: str = "GET", path: str = "/", query: bytes = b"", headers: Any = None) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": HEADERS if headers is None else headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "extensions": {},
+        "state": {},
+    }
+
+
+EMPTY_BODY = [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+def status_of(sent: list[dict[str, Any]]) -> int:
+    return int(sent[0]["status"])
+
+
+def body_of(sent: list[dict[str, Any]]) -> bytes:
+    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+# -- hello -----------------------------------------------------------------------------
+
+
+async def hello_raw(scope: Any, receive: Any, send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"Hello, world!"})
+
+
+async def hello_starlette(scope: Any, receive: Any, send: Any) -> None:
+    await PlainTextResponse("Hello, world!")(scope, receive, send)
+
+
+async def hello_asgikit(scope: Any, receive: Any, send: Any) -> None:
+    await Request(scope, receive, send).respond_text("Hello, world!")
+
+
+def check_hello(sent: list[dict[str, Any]]) -> None:
+    assert status_of(sent) == 200 and body_of(sent) == b"Hello, world!"
+
+
+# -- JSON echo ---------------------------------------------------------------------------
+
+JSON_IN = json.dumps(
+    {"id": 12345, "name": "widget", "tags": ["a", "b", "c"], "price": 9.99,
+     "attributes": {"color": "red", "size": "L", "stock": 42}, "description": "x" * 60}
+).encode()
+JSON_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(JSON_IN)).encode())]
+
+
+async def json_raw(scope: Any, receive: Any, send: Any) -> None:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    data = json.loads(b"".join(chunks))
+    out = json.dumps({"id": data["id"], "ok": True}, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(out)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": out})
+
+
+async def json_starlette(scope: Any, receive: Any, send: Any) -> None:
+    request = StarletteRequest(scope, receive)
+    data = await request.json()
+    await JSONResponse({"id": data["id"], "ok": True})(scope, receive, send)
+
+
+async def json_asgikit(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive, send)
+    data = await request.read_json()
+    await request.respond_json({"id": data["id"], "ok": True})
+
+
+def check_json(sent: list[dict[str, Any]]) -> None:
+    assert json.loads(body_of(sent)) == {"id": 12345, "ok": True}
+
+
+# -- inspect: method, path, 10 headers, 3 cookies, 3 query params --------------------------
+
+QUERY = b"page=2&sort=name&filter=active"
+
+
+async def inspect_raw(scope: Any, receive: Any, send: Any) -> None:
+    from urllib.parse import parse_qsl
+
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    found = [headers.get(name) for name in HEADER_NAMES]
+    cookies = {}
+    for chunk in headers.get("cookie", "").split(";"):
+        key, _, val = chunk.partition("=")
+        cookies[key.strip()] = val.strip()
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    out = f"{scope['method']} {scope['path']} {len(found)} {cookies['session']}{cookies['theme']}{cookies['lang']} {query['page']}{query['sort']}{query['filter']}".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(out)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": out})
+
+
+async def inspect_starlette(scope: Any, receive: Any, send: Any) -> None:
+    request = StarletteRequest(scope, receive)
+    found = [request.headers.get(name) for name in HEADER_NAMES]
+    c = request.cookies
+    q = request.query_params
+    out = f"{request.method} {request.url.path} {len(found)} {c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    await PlainTextResponse(out)(scope, receive, send)
+
+
+async def inspect_asgikit(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive, send)
+    headers = request.headers
+    found = [headers.get(name) for name in HEADER_NAMES]
+    c = request.cookies
+    q = request.query
+    out = f"{request.method} {request.path} {len(found)} {c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    await request.respond_text(out)
+
+
+def check_inspect(sent: list[dict[str, Any]]) -> None:
+    assert body_of(sent) == b"GET /items 10 abc123darken 2nameactive", body_of(sent)
+
+
+# -- stream: 100 x 1 KiB ---------------------------------------------------------------------
+
+CHUNK = b"x" * 1024
+CHUNKS = 100
+
+
+async def stream_raw(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+    for _ in range(CHUNKS):
+        await send({"type": "http.response.body", "body": CHUNK, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _chunks() -> Any:
+    for _ in range(CHUNKS):
+        yield CHUNK
+
+
+async def stream_starlette(scope: Any, receive: Any, send: Any) -> None:
+    await StreamingResponse(_chunks(), media_type="application/octet-stream")(scope, receive, send)
+
+
+async def stream_asgikit(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive, send)
+    async with request.response_writer(media_type="application/octet-stream") as write:
+        for _ in range(CHUNKS):
+            await write(CHUNK)
+
+
+def check_stream(sent: list[dict[str, Any]]) -> None:
+    assert body_of(sent) == CHUNK * CHUNKS
+
+
+SCENARIOS = [
+    Scenario(
+        "hello",
+        {"raw": hello_raw, "starlette": hello_starlette, "asgikit": hello_asgikit},
+        http_scope(),
+        EMPTY_BODY,
+        calls=20000,
+        target=1.5,
+        check=check_hello,
+    ),
+    Scenario(
+        "json echo",
+        {"raw": json_raw, "starlette": json_starlette, "asgikit": json_asgikit},
+        http_scope("POST", "/items", headers=HEADERS + JSON_HEADERS),
+        [{"type": "http.request", "body": JSON_IN, "more_body": False}],
+        calls=10000,
+        target=1.15,
+        check=check_json,
+    ),
+    Scenario(
+        "inspect",
+        {"raw": inspect_raw, "starlette": inspect_starlette, "asgikit": inspect_asgikit},
+        http_scope("GET", "/items", QUERY),
+        EMPTY_BODY,
+        calls=10000,
+        target=1.5,
+        check=check_inspect,
+    ),
+    Scenario(
+        "stream 100 x 1 KiB",
+        {"raw": stream_raw, "starlette": stream_starlette, "asgikit": stream_asgikit},
+        http_scope(),
+        EMPTY_BODY,
+        calls=1000,
+        unit_bytes=CHUNKS * len(CHUNK),
+        target=1.5,
+        check=check_stream,
+    ),
+]

@@ -1,0 +1,226 @@
+"""Cookies: the request's Cookie header, parsed; the response's Set-Cookie lines, built.
+
+The parser follows what browsers send rather than RFC 6265's strict grammar (as
+Starlette's does): pairs split on ``;``, the name ends at the first ``=``, a pair with no
+``=`` is a value with an empty name, whitespace around names and values is dropped and
+one pair of surrounding double quotes is removed. It is one pass and never raises.
+
+Set-Cookie lines are written by hand rather than with :mod:`http.cookies`, so that every
+attribute, ``Partitioned`` included, works on every supported Python, and every
+attribute is checked: a ``;`` or a control character in any of them is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Literal
+
+from asgikit.errors import HeaderValueError
+from asgikit.multivalue import MultiValueDict
+
+__all__ = ["Cookie", "ResponseCookies", "SameSite", "parse_cookie_header"]
+
+SameSite = Literal["lax", "strict", "none"]
+
+
+def parse_cookie_header(value: str, cookies: MultiValueDict[str] | None = None) -> MultiValueDict[str]:
+    """Parse a Cookie header value into ``cookies`` (a new dict when not given)."""
+    result: MultiValueDict[str] = MultiValueDict() if cookies is None else cookies
+    for chunk in value.split(";"):
+        name, sep, val = chunk.partition("=")
+        if not sep:
+            name, val = "", name
+        name = name.strip()
+        val = val.strip()
+        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
+            val = val[1:-1]
+        if name or val:
+            result.add(name, val)
+    return result
+
+
+# RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE,
+# comma, semicolon and backslash.
+_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+_is_cookie_value = re.compile(r'[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*').fullmatch
+_is_attribute_value = re.compile(r"[\x20-\x3a\x3c-\x7e]*").fullmatch
+
+
+class Cookie:
+    """One Set-Cookie line. Build it with :meth:`ResponseCookies.set`."""
+
+    __slots__ = (
+        "domain",
+        "expires",
+        "httponly",
+        "max_age",
+        "name",
+        "partitioned",
+        "path",
+        "samesite",
+        "secure",
+        "value",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        value: str,
+        *,
+        expires: datetime | None = None,
+        max_age: int | None = None,
+        domain: str | None = None,
+        path: str | None = "/",
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        if not _is_token(name):
+            raise HeaderValueError(f"invalid cookie name {name!r}: it must be an RFC 6265 token")
+        if not _is_cookie_value(value):
+            raise HeaderValueError(
+                f"invalid cookie value {value!r}: only RFC 6265 cookie-octets are allowed "
+                "(no spaces, quotes, commas, semicolons, backslashes or controls); "
+                "percent-encode the value first"
+            )
+        for attribute, text in (("domain", domain), ("path", path)):
+            if text is not None and not _is_attribute_value(text):
+                raise HeaderValueError(
+                    f"invalid cookie {attribute} {text!r}: ';' and control characters are refused"
+                )
+        if max_age is not None and (type(max_age) is not int):
+            raise HeaderValueError(f"cookie max_age must be an int, got {max_age!r}")
+        if expires is not None and not isinstance(expires, datetime):
+            raise HeaderValueError(f"cookie expires must be a datetime, got {expires!r}")
+        if samesite is not None and samesite not in ("lax", "strict", "none"):
+            raise HeaderValueError(f"cookie samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
+        if samesite == "none" and not secure:
+            raise HeaderValueError("a SameSite=None cookie must be secure: browsers drop it otherwise")
+        if partitioned and not secure:
+            raise HeaderValueError("a Partitioned cookie must be secure: browsers drop it otherwise")
+        self.name = name
+        self.value = value
+        self.expires = expires
+        self.max_age = max_age
+        self.domain = domain
+        self.path = path
+        self.secure = secure
+        self.httponly = httponly
+        self.samesite = samesite
+        self.partitioned = partitioned
+
+    def header_value(self) -> str:
+        """The Set-Cookie header value for this cookie."""
+        parts = [f"{self.name}={self.value}"]
+        if self.expires is not None:
+            when = self.expires if self.expires.tzinfo else self.expires.replace(tzinfo=UTC)
+            parts.append(f"Expires={format_datetime(when.astimezone(UTC), usegmt=True)}")
+        if self.max_age is not None:
+            parts.append(f"Max-Age={self.max_age}")
+        if self.domain is not None:
+            parts.append(f"Domain={self.domain}")
+        if self.path is not None:
+            parts.append(f"Path={self.path}")
+        if self.secure:
+            parts.append("Secure")
+        if self.httponly:
+            parts.append("HttpOnly")
+        if self.samesite is not None:
+            parts.append(f"SameSite={self.samesite.capitalize()}")
+        if self.partitioned:
+            parts.append("Partitioned")
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Cookie({self.header_value()!r})"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ResponseCookies:
+    """The cookies a response sets, each sent as its own Set-Cookie line."""
+
+    __slots__ = ("_cookies",)
+
+    def __init__(self) -> None:
+        self._cookies: dict[tuple[str, str | None, str | None], Cookie] = {}
+
+    def set(
+        self,
+        name: str,
+        value: str,
+        *,
+        expires: datetime | None = None,
+        max_age: int | None = None,
+        domain: str | None = None,
+        path: str | None = "/",
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+        partitioned: bool = False,
+    ) -> Cookie:
+        """Set a cookie; a later call for the same name, domain and path replaces it."""
+        cookie = Cookie(
+            name,
+            value,
+            expires=expires,
+            max_age=max_age,
+            domain=domain,
+            path=path,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+        self._cookies[(name, domain, path)] = cookie
+        return cookie
+
+    def delete(
+        self,
+        name: str,
+        *,
+        domain: str | None = None,
+        path: str | None = "/",
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+        partitioned: bool = False,
+    ) -> Cookie:
+        """Ask the client to drop a cookie (``Max-Age=0`` and an expiry in the past)."""
+        return self.set(
+            name,
+            "",
+            expires=_EPOCH,
+            max_age=0,
+            domain=domain,
+            path=path,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    def get(self, name: str) -> Cookie | None:
+        """The cookie set under ``name`` (any domain and path), or ``None``."""
+        for cookie in self._cookies.values():
+            if cookie.name == name:
+                return cookie
+        return None
+
+    def __iter__(self) -> Iterator[Cookie]:
+        return iter(self._cookies.values())
+
+    def __len__(self) -> int:
+        return len(self._cookies)
+
+    def __contains__(self, name: object) -> bool:
+        return any(cookie.name == name for cookie in self._cookies.values())
+
+    def header_lines(self) -> list[tuple[bytes, bytes]]:
+        """One ``(b"set-cookie", value)`` pair per cookie."""
+        return [(b"set-cookie", c.header_value().encode("latin-1")) for c in self._cookies.values()]

@@ -1,0 +1,151 @@
+"""The asgikit error tree.
+
+Every error asgikit raises on purpose is an :class:`AsgikitError`::
+
+    AsgikitError
+    ├── ClientError                      the client sent something we refuse; has .status_code
+    │   ├── BadRequestError              400
+    │   │   ├── MalformedHeaderError     a request header that does not parse (Content-Length, ...)
+    │   │   ├── InvalidEncodingError     text that does not decode with its charset
+    │   │   ├── InvalidJSONError         a body that is not JSON
+    │   │   └── InvalidFormError         a form body that does not parse
+    │   ├── NotFoundError                404
+    │   ├── MethodNotAllowedError        405
+    │   ├── ContentTooLargeError         413, with .limit and .option
+    │   ├── UnsupportedMediaTypeError    415
+    │   └── RangeNotSatisfiableError     416
+    ├── ClientDisconnectedError          the client went away; there is nobody to answer
+    ├── MissingDistributionError         also an ImportError: an optional distribution is not installed
+    ├── HeaderValueError                 also a ValueError: the app set a header we must not send
+    └── StateError                       also a RuntimeError: a call the request's state forbids
+        ├── BodyStateError               reading a body that was streamed and not kept, ...
+        └── ResponseStateError           responding twice, writing before start, ...
+
+A framework maps a :class:`ClientError` to an HTTP response with ``exc.status_code``
+and ``str(exc)``; everything else is a bug in the application or a gone client.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AsgikitError",
+    "BadRequestError",
+    "BodyStateError",
+    "ClientDisconnectedError",
+    "ClientError",
+    "ContentTooLargeError",
+    "HeaderValueError",
+    "InvalidEncodingError",
+    "InvalidFormError",
+    "InvalidJSONError",
+    "MalformedHeaderError",
+    "MethodNotAllowedError",
+    "MissingDistributionError",
+    "NotFoundError",
+    "RangeNotSatisfiableError",
+    "ResponseStateError",
+    "StateError",
+    "UnsupportedMediaTypeError",
+]
+
+
+class AsgikitError(Exception):
+    """Base class of every error asgikit raises on purpose."""
+
+
+class ClientError(AsgikitError):
+    """The request is one we refuse. ``status_code`` is the HTTP status to answer with."""
+
+    status_code: int = 400
+
+
+class BadRequestError(ClientError):
+    """400: the request is malformed."""
+
+    status_code = 400
+
+
+class MalformedHeaderError(BadRequestError):
+    """400: a request header does not follow its grammar."""
+
+
+class InvalidEncodingError(BadRequestError):
+    """400: text that does not decode with its declared (or the default) charset."""
+
+
+class InvalidJSONError(BadRequestError):
+    """400: the body is not valid JSON."""
+
+
+class InvalidFormError(BadRequestError):
+    """400: the form body does not parse."""
+
+
+class NotFoundError(ClientError):
+    """404: there is nothing at this path."""
+
+    status_code = 404
+
+
+class MethodNotAllowedError(ClientError):
+    """405: the method is not supported here; ``allowed`` lists the ones that are."""
+
+    status_code = 405
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class ContentTooLargeError(ClientError):
+    """413: something in the request is over a limit.
+
+    ``limit`` is the limit that was crossed and ``option`` the keyword that lifts it.
+    """
+
+    status_code = 413
+
+    def __init__(self, message: str, *, limit: int, option: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.option = option
+
+
+class UnsupportedMediaTypeError(ClientError):
+    """415: the body's Content-Type is not one this reader accepts."""
+
+    status_code = 415
+
+
+class RangeNotSatisfiableError(ClientError):
+    """416: no range of the Range header overlaps the representation of ``size`` bytes."""
+
+    status_code = 416
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class ClientDisconnectedError(AsgikitError):
+    """The client closed the connection before the exchange ended."""
+
+
+class MissingDistributionError(AsgikitError, ImportError):
+    """An optional asgikit distribution is needed and not installed; the message names it."""
+
+
+class HeaderValueError(AsgikitError, ValueError):
+    """The application set a header name or value that must not go on the wire."""
+
+
+class StateError(AsgikitError, RuntimeError):
+    """A call that the current state of the request, response or websocket forbids."""
+
+
+class BodyStateError(StateError):
+    """The request body cannot be read this way any more (streamed and not kept, ...)."""
+
+
+class ResponseStateError(StateError):
+    """The response cannot do this in its current state (already started, finished, ...)."""

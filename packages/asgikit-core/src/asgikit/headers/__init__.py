@@ -1,0 +1,327 @@
+"""Request and response headers, and the grammar of header parameters.
+
+Request headers stay the server's raw ``(name, value)`` byte pairs until a lookup needs
+them; duplicates are kept and values are never re-split. Response headers are validated
+when set: a name must be an RFC 9110 token and a value may not hold CR, LF, NUL or any
+other control but HTAB, so no header built from user input can split a response.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import overload
+
+from asgikit.errors import HeaderValueError, MalformedHeaderError
+
+__all__ = [
+    "Headers",
+    "MutableHeaders",
+    "encode_header_name",
+    "encode_header_value",
+    "parse_content_length",
+    "parse_content_type",
+    "parse_parameters",
+]
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+# RFC 9110 §5.6.2: token = 1*tchar
+_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+# RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; every other control is refused.
+_forbidden_in_value = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+
+
+def encode_header_name(name: str) -> bytes:
+    """Lower-case and encode a header name, refusing anything that is not a token."""
+    if not _is_token(name):
+        raise HeaderValueError(f"invalid header name {name!r}: it must be an RFC 9110 token")
+    return name.lower().encode("ascii")
+
+
+def encode_header_value(value: str) -> bytes:
+    """Encode a header value as latin-1, refusing CR, LF, NUL and the other controls."""
+    if _forbidden_in_value(value):
+        raise HeaderValueError(
+            f"invalid header value {value!r}: control characters (CR, LF, NUL, ...) "
+            "would let it split the response"
+        )
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise HeaderValueError(
+            f"invalid header value {value!r}: header values are latin-1; "
+            "percent-encode other characters"
+        ) from None
+
+
+# Header names recur across requests: decoding each once saves work on every request.
+# The cache is bounded so that clients sending made-up names cannot grow it.
+_decoded_names: dict[bytes, str] = {}
+_MAX_DECODED_NAMES = 512
+
+
+class Headers(Mapping[str, str]):
+    """Read-only, case-insensitive view of request headers.
+
+    ``headers[name]`` and ``headers.get(name)`` give the first value of ``name``;
+    :meth:`get_all` gives every value in order. Text is latin-1, as HTTP defines it.
+    """
+
+    __slots__ = ("_index", "_raw")
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]] = ()) -> None:
+        self._raw = raw if isinstance(raw, list) else list(raw)
+        self._index: dict[str, list[bytes]] | None = None
+
+    def _lookup(self) -> dict[str, list[bytes]]:
+        index: dict[str, list[bytes]] = {}
+        names = _decoded_names
+        for name, value in self._raw:
+            key = names.get(name)
+            if key is None:
+                key = name.decode("latin-1").lower()
+                if len(names) < _MAX_DECODED_NAMES:
+                    names[name] = key
+            values = index.get(key)
+            if values is None:
+                index[key] = [value]
+            else:
+                values.append(value)
+        self._index = index
+        return index
+
+    @property
+    def raw(self) -> RawHeaders:
+        """The headers as the server gave them: a list of ``(name, value)`` byte pairs."""
+        return self._raw
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``, in the order received; ``[]`` when absent."""
+        values = (self._index or self._lookup()).get(name.lower())
+        return [v.decode("latin-1") for v in values] if values else []
+
+    def get_raw(self, name: str) -> list[bytes]:
+        """Every value of ``name`` as bytes; ``[]`` when absent."""
+        values = (self._index or self._lookup()).get(name.lower())
+        return list(values) if values else []
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+    @overload
+    def get(self, name: str, default: None) -> str | None: ...
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = (self._index or self._lookup()).get(name.lower())
+        return values[0].decode("latin-1") if values else default
+
+    def __getitem__(self, name: str) -> str:
+        values = (self._index or self._lookup()).get(name.lower())
+        if not values:
+            raise KeyError(name)
+        return values[0].decode("latin-1")
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in (self._index or self._lookup())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index or self._lookup())
+
+    def __len__(self) -> int:
+        return len(self._index or self._lookup())
+
+    def __repr__(self) -> str:
+        return f"Headers({[(n.decode('latin-1'), v.decode('latin-1')) for n, v in self._raw]!r})"
+
+
+class MutableHeaders:
+    """Response headers: an ordered list of lines where every value is its own line.
+
+    Names and values are checked when set (:class:`~asgikit.errors.HeaderValueError`).
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._raw: RawHeaders = []
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in items:
+            self.add(name, value)
+
+    @property
+    def raw(self) -> RawHeaders:
+        """The header lines as encoded ``(name, value)`` byte pairs."""
+        return self._raw
+
+    def add(self, name: str, value: str) -> None:
+        """Add a line, keeping any lines of the same name."""
+        self._raw.append((encode_header_name(name), encode_header_value(value)))
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every line of ``name`` with one line."""
+        key = encode_header_name(name)
+        line = (key, encode_header_value(value))
+        self._raw = [item for item in self._raw if item[0] != key]
+        self._raw.append(line)
+
+    def setdefault(self, name: str, value: str) -> str:
+        """Set ``name`` unless present; return its (first) value."""
+        current = self.get(name)
+        if current is None:
+            self.add(name, value)
+            return value
+        return current
+
+    def remove(self, name: str) -> None:
+        """Remove every line of ``name``; no error when absent."""
+        key = name.lower().encode("latin-1")
+        self._raw = [item for item in self._raw if item[0] != key]
+
+    def __delitem__(self, name: str) -> None:
+        self.remove(name)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set(name, value)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        key = name.lower().encode("latin-1")
+        for n, v in self._raw:
+            if n == key:
+                return v.decode("latin-1")
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        key = name.lower().encode("latin-1")
+        return [v.decode("latin-1") for n, v in self._raw if n == key]
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        key = name.lower().encode("latin-1")
+        return any(n == key for n, _ in self._raw)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self._raw]
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"MutableHeaders({self.items()!r})"
+
+
+def parse_parameters(value: str) -> tuple[str, dict[str, str]]:
+    """Split ``main; a=1; b="x;y"`` into ``("main", {"a": "1", "b": "x;y"})``, in one pass.
+
+    RFC 9110 §5.6.6: ``parameters = *( OWS ";" OWS [ parameter ] )``,
+    ``parameter = token "=" ( token / quoted-string )``. Names are lower-cased, the first
+    occurrence of a name wins, quoted strings lose their quotes and escapes, and items
+    without ``=`` are skipped. The cost is linear in ``len(value)`` whatever it holds:
+    there is no backtracking, and every index only moves forward.
+    """
+    semi = value.find(";")
+    if semi < 0:
+        return value.strip().lower(), {}
+    main = value[:semi].strip().lower()
+    params: dict[str, str] = {}
+    end = len(value)
+    pos = semi
+    # Positions of the next '=' and ';' are remembered and searched again only once
+    # passed, so that "a;a;a;...=" costs one scan, not one scan per ';'.
+    eq = next_semi = -2
+    while pos < end:
+        pos += 1  # past ';'
+        if eq != -1 and eq < pos:
+            eq = value.find("=", pos)
+        if next_semi != -1 and next_semi < pos:
+            next_semi = value.find(";", pos)
+        if eq < 0:
+            break
+        if 0 <= next_semi < eq:
+            pos = next_semi
+            continue
+        name = value[pos:eq].strip().lower()
+        pos = eq + 1
+        while pos < end and value[pos] in " \t":
+            pos += 1
+        if pos < end and value[pos] == '"':
+            text, pos = _quoted_string(value, pos + 1)
+            if next_semi != -1 and next_semi < pos:
+                next_semi = value.find(";", pos)
+            pos = end if next_semi < 0 else next_semi
+        else:
+            stop = end if next_semi < 0 else next_semi
+            text = value[pos:stop].strip()
+            pos = stop
+        if name and name not in params:
+            params[name] = text
+    return main, params
+
+
+def _quoted_string(value: str, pos: int) -> tuple[str, int]:
+    """Read a quoted-string starting after its opening quote; return its text and the
+    index after the closing quote (the end of ``value`` when unterminated)."""
+    end = len(value)
+    close = value.find('"', pos)
+    if close < 0:
+        close = end
+    if "\\" not in value[pos:close]:
+        return value[pos:close], min(close + 1, end)
+    out: list[str] = []
+    while pos < end:
+        char = value[pos]
+        if char == "\\" and pos + 1 < end:
+            out.append(value[pos + 1])
+            pos += 2
+        elif char == '"':
+            return "".join(out), pos + 1
+        else:
+            out.append(char)
+            pos += 1
+    return "".join(out), end
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, dict[str, str]]:
+    """``"Text/HTML; Charset=\\"utf-8\\""`` → ``("text/html", {"charset": "utf-8"})``."""
+    if value is None:
+        return None, {}
+    media_type, params = parse_parameters(value)
+    return media_type or None, params
+
+
+_MAX_LENGTH_DIGITS = 19
+
+
+def parse_content_length(values: list[bytes]) -> int | None:
+    """Parse the Content-Length header lines strictly.
+
+    RFC 9110 §8.6: ``Content-Length = 1*DIGIT``. A sign, an underscore, a non-ASCII digit,
+    an empty value or lines that disagree raise :class:`MalformedHeaderError` (400).
+    Identical repeated values are accepted, as the RFC allows.
+    """
+    if not values:
+        return None
+    if len(values) == 1:
+        value = values[0]
+        if value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+            return int(value)
+    result: int | None = None
+    for raw in values:
+        for item in raw.split(b","):
+            item = item.strip(b" \t")
+            if not item.isdigit() or len(item) > _MAX_LENGTH_DIGITS:
+                raise MalformedHeaderError(
+                    f"invalid Content-Length {raw.decode('latin-1')!r}: it must be digits only"
+                )
+            length = int(item)
+            if result is not None and length != result:
+                raise MalformedHeaderError("conflicting Content-Length values")
+            result = length
+    return result

@@ -1,0 +1,657 @@
+"""The request: read from it, and respond through it.
+
+``Request(scope, receive, send)`` is a thin view over an ASGI ``http`` or ``websocket``
+scope. Building one parses nothing; every property parses on first use and the result
+is kept in the per-request state stored in the scope, which every ``Request`` over the
+same scope shares (see :mod:`asgikit.requests._state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
+from contextlib import suppress
+from http import HTTPMethod, HTTPStatus
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from asgikit.asgi import Receive, Scope, Send
+from asgikit.cookies import parse_cookie_header
+from asgikit.errors import (
+    BadRequestError,
+    BodyStateError,
+    ClientDisconnectedError,
+    ContentTooLargeError,
+    HeaderValueError,
+    InvalidEncodingError,
+    InvalidJSONError,
+    UnsupportedMediaTypeError,
+)
+from asgikit.headers import Headers, parse_content_length, parse_content_type
+from asgikit.multivalue import MultiValueDict
+from asgikit.query import parse_urlencoded
+from asgikit.requests import _optional
+from asgikit.requests._state import (
+    CACHED,
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_QUERY_PARAMS,
+    STATE_KEY,
+    STREAMED,
+    STREAMING,
+    RequestState,
+)
+from asgikit.responses import Response, ServerSentEvent, send_whole
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+    from asgikit.forms import FormData
+    from asgikit.websockets import WebSocket
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_QUERY_PARAMS", "Request"]
+
+JSONLoads = Callable[[bytes], Any]
+JSONDumps = Callable[[Any], bytes | str]
+
+_METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _dumps(value: Any) -> bytes:
+    return _encoder.encode(value).encode()
+
+
+class Request:
+    """An HTTP request or a WebSocket handshake, and the way to answer it."""
+
+    __slots__ = ("_receive", "_response", "_scope", "_send", "_state")
+
+    _response: Response
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._scope = scope
+        self._receive = receive
+        self._send = send
+        state = scope.get(STATE_KEY)
+        if state is None:
+            state = scope[STATE_KEY] = RequestState()
+        self._state: RequestState = state
+
+    # -- the scope ------------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        """The ASGI scope this request views."""
+        return self._scope
+
+    @property
+    def is_http(self) -> bool:
+        return self._scope["type"] == "http"
+
+    @property
+    def is_websocket(self) -> bool:
+        return self._scope["type"] == "websocket"
+
+    @property
+    def method(self) -> HTTPMethod | str:
+        """The method: an :class:`http.HTTPMethod` member, or the raw string for others.
+
+        A WebSocket handshake is a ``GET``.
+        """
+        method: str = self._scope.get("method", "GET")
+        return _METHODS.get(method, method)
+
+    @property
+    def path(self) -> str:
+        """The percent-decoded path, as the server gives it."""
+        path: str = self._scope["path"]
+        return path
+
+    @property
+    def raw_path(self) -> bytes | None:
+        """The path as it came on the wire, when the server provides it."""
+        raw: bytes | None = self._scope.get("raw_path")
+        return raw
+
+    @property
+    def root_path(self) -> str:
+        root: str = self._scope.get("root_path", "")
+        return root
+
+    @property
+    def scheme(self) -> str:
+        scheme: str = self._scope.get("scheme") or ("ws" if self.is_websocket else "http")
+        return scheme
+
+    @property
+    def http_version(self) -> str:
+        version: str = self._scope.get("http_version", "1.1")
+        return version
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        client = self._scope.get("client")
+        return (client[0], client[1]) if client else None
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        server = self._scope.get("server")
+        return (server[0], server[1]) if server else None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The lifespan state the server copies into every scope (``scope["state"]``)."""
+        state: dict[str, Any] | None = self._scope.get("state")
+        if state is None:
+            state = self._scope["state"] = {}
+        return state
+
+    # -- headers, query, cookies ------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """Case-insensitive request headers; duplicates kept, raw until asked."""
+        headers = self._state.headers
+        if headers is None:
+            headers = self._state.headers = Headers(self._scope.get("headers", []))
+        return headers
+
+    @property
+    def max_query_params(self) -> int:
+        """How many query parameters :attr:`query` accepts (1000 unless set)."""
+        return self._state.max_query_params
+
+    @max_query_params.setter
+    def max_query_params(self, value: int) -> None:
+        self._state.max_query_params = value
+        self._state.query = None
+
+    @property
+    def query(self) -> MultiValueDict[str]:
+        """Query parameters. More than :attr:`max_query_params` raise a 413 error."""
+        query = self._state.query
+        if query is None:
+            query = self._state.query = parse_urlencoded(
+                self._scope.get("query_string", b""),
+                max_fields=self._state.max_query_params,
+                option="max_query_params",
+            )
+        return query
+
+    @property
+    def cookies(self) -> MultiValueDict[str]:
+        """Request cookies from every Cookie header."""
+        cookies = self._state.cookies
+        if cookies is None:
+            cookies = MultiValueDict()
+            for value in self.headers.get_all("cookie"):
+                parse_cookie_header(value, cookies)
+            self._state.cookies = cookies
+        return cookies
+
+    @property
+    def content_type(self) -> str | None:
+        """The lower-cased media type of the body (``"application/json"``), or ``None``."""
+        return parse_content_type(self.headers.get("content-type"))[0]
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of Content-Type (quoted or not), or ``None``."""
+        return parse_content_type(self.headers.get("content-type"))[1].get("charset")
+
+    @property
+    def content_length(self) -> int | None:
+        """Content-Length, parsed strictly; a malformed value raises a 400 error."""
+        return parse_content_length(self.headers.get_raw("content-length"))
+
+    # -- reading the body ---------------------------------------------------------------
+
+    @property
+    def max_body_size(self) -> int:
+        """The cap on buffered body reads, in bytes (10 MiB unless set)."""
+        return self._state.max_body_size
+
+    @max_body_size.setter
+    def max_body_size(self, value: int) -> None:
+        self._state.max_body_size = value
+
+    @staticmethod
+    def _check_body_phase(phase: int) -> None:
+        if phase == STREAMING:
+            raise BodyStateError("cannot read the body: it is being streamed by read_stream()")
+        if phase == STREAMED:
+            raise BodyStateError(
+                "cannot read the body: read_stream() consumed it without keeping it; "
+                "read it with read_bytes() first to keep it for later readers"
+            )
+
+    async def read_stream(self) -> AsyncIterator[bytes]:
+        """Yield the body in the chunks it arrives in; nothing is kept.
+
+        A body already read in full is yielded from the cache. Raises
+        :class:`ClientDisconnectedError` when the client goes away, and a 400 error when
+        more bytes arrive than Content-Length declared. Not capped: streaming is for
+        bodies of any size.
+        """
+        inbound = self._state.get_inbound()
+        if inbound.phase == CACHED:
+            if inbound.body:
+                yield inbound.body
+            return
+        self._check_body_phase(inbound.phase)
+        declared = self.content_length
+        inbound.phase = STREAMING
+        received = 0
+        try:
+            while True:
+                message = await inbound.next_message(self._receive)
+                kind = message["type"]
+                if kind == "http.request":
+                    chunk: bytes = message.get("body", b"")
+                    if chunk:
+                        received += len(chunk)
+                        if declared is not None and received > declared:
+                            raise BadRequestError("the body is longer than its Content-Length")
+                        yield chunk
+                    if not message.get("more_body", False):
+                        return
+                elif kind == "http.disconnect":
+                    raise ClientDisconnectedError("the client disconnected while sending the body")
+        finally:
+            inbound.phase = STREAMED
+
+    async def read_bytes(self, *, max_size: int | None = None) -> bytes:
+        """The whole body, kept so that every later read over this scope gets it too.
+
+        At most ``max_size`` bytes (default :attr:`max_body_size`): a declared
+        Content-Length over it fails at once, and the bytes that arrive are counted so
+        that a body without (or lying about) its length fails as soon as it crosses the
+        limit, with :class:`ContentTooLargeError` (413).
+        """
+        state = self._state
+        inbound = state.get_inbound()
+        if inbound.phase == CACHED:
+            return inbound.body or b""
+        self._check_body_phase(inbound.phase)
+        limit = state.max_body_size if max_size is None else max_size
+        declared = self.content_length
+        if declared is not None and declared > limit:
+            raise _too_large(limit)
+        inbound.phase = STREAMING
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            while True:
+                message = await inbound.next_message(self._receive)
+                kind = message["type"]
+                if kind == "http.request":
+                    chunk: bytes = message.get("body", b"")
+                    if chunk:
+                        received += len(chunk)
+                        if received > limit:
+                            raise _too_large(limit)
+                        if declared is not None and received > declared:
+                            raise BadRequestError("the body is longer than its Content-Length")
+                        chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+                elif kind == "http.disconnect":
+                    raise ClientDisconnectedError("the client disconnected while sending the body")
+        except BaseException:
+            inbound.phase = STREAMED
+            raise
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        inbound.body = body
+        inbound.phase = CACHED
+        return body
+
+    async def read_text(self, encoding: str | None = None, *, max_size: int | None = None) -> str:
+        """The body as text, decoded with ``encoding``, else the Content-Type charset, else
+        UTF-8. Undecodable bytes or an unknown charset raise a 400 error."""
+        body = await self.read_bytes(max_size=max_size)
+        codec = encoding or self.charset or "utf-8"
+        try:
+            return body.decode(codec)
+        except UnicodeDecodeError:
+            raise InvalidEncodingError(f"the body is not valid {codec} text") from None
+        except LookupError:
+            raise InvalidEncodingError(f"unknown charset {codec!r}") from None
+
+    async def read_json(
+        self,
+        *,
+        loads: JSONLoads = json.loads,
+        max_size: int | None = None,
+        check_media_type: bool = True,
+    ) -> Any:
+        """The body parsed as JSON; ``None`` for an empty body.
+
+        With ``check_media_type`` (the default), a Content-Type other than
+        ``application/json`` or ``*/*+json`` raises :class:`UnsupportedMediaTypeError`
+        (415), so a cross-site "simple" form post cannot smuggle JSON in; a request with
+        no Content-Type is accepted. Invalid JSON raises :class:`InvalidJSONError` (400).
+        ``loads`` takes the codec: ``orjson.loads``, ``msgspec.json.decode``, ...
+        """
+        if check_media_type:
+            media_type = self.content_type
+            if media_type is not None and not (
+                media_type == "application/json" or media_type.endswith("+json")
+            ):
+                raise UnsupportedMediaTypeError(
+                    f"expected a JSON body, got Content-Type {media_type!r} "
+                    "(check_media_type=False accepts any)"
+                )
+        body = await self.read_bytes(max_size=max_size)
+        if not body:
+            return None
+        try:
+            return loads(body)
+        except ValueError as exc:  # json, orjson and msgspec errors are ValueErrors
+            raise InvalidJSONError(f"the body is not valid JSON: {exc}") from None
+
+    async def read_form(self, **options: Any) -> FormData:
+        """The body parsed as a form (urlencoded or multipart); needs ``asgikit-forms``.
+
+        ``options`` go to :func:`asgikit.forms.read_form`, which documents them.
+        """
+        forms = _optional.load("asgikit.forms", "asgikit-forms", "read_form()")
+        form: FormData = await forms.read_form(self, **options)
+        return form
+
+    # -- responding ----------------------------------------------------------------------
+
+    @property
+    def response(self) -> Response:
+        """The response: set status, headers and cookies here before responding."""
+        try:
+            return self._response
+        except AttributeError:
+            response = self._response = Response(self._scope, self._state, self._send)
+            return response
+
+    def respond_bytes(
+        self,
+        content: bytes,
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+    ) -> Coroutine[Any, Any, None]:
+        """Respond with ``content`` (``application/octet-stream`` unless told)."""
+        state = self._state
+        if media_type is None:
+            settings = state.settings
+            media_type = (settings and settings.media_type) or "application/octet-stream"
+        return send_whole(state, self._scope, self._send, content, status, media_type)
+
+    def respond_text(
+        self,
+        content: str,
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+    ) -> Coroutine[Any, Any, None]:
+        """Respond with ``content`` encoded with ``response.encoding`` (``text/plain``
+        unless told; text types get ``; charset=...``)."""
+        state = self._state
+        settings = state.settings
+        if settings is None:
+            body = content.encode()
+            media_type = media_type or "text/plain"
+        else:
+            body = content.encode(settings.encoding)
+            media_type = media_type or settings.media_type or "text/plain"
+        return send_whole(state, self._scope, self._send, body, status, media_type)
+
+    def respond_json(
+        self,
+        content: Any,
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+        dumps: JSONDumps = _dumps,
+    ) -> Coroutine[Any, Any, None]:
+        """Respond with ``content`` as compact UTF-8 JSON (NaN and infinities refused).
+
+        ``dumps`` takes the codec: ``orjson.dumps``, ``msgspec.json.encode``, ...
+        """
+        data = dumps(content)
+        state = self._state
+        if media_type is None:
+            settings = state.settings
+            media_type = (settings and settings.media_type) or "application/json"
+        return send_whole(
+            state,
+            self._scope,
+            self._send,
+            data.encode() if isinstance(data, str) else data,
+            status,
+            media_type,
+        )
+
+    def respond_status(self, status: int, *, media_type: str | None = None) -> Coroutine[Any, Any, None]:
+        """Respond with ``status`` and an empty body."""
+        return send_whole(self._state, self._scope, self._send, b"", status, media_type)
+
+    async def respond_redirect(self, location: str, *, permanent: bool = False) -> None:
+        """Redirect to ``location`` with 307, or 308 when ``permanent``; the method and
+        body are kept by the client. Control characters in ``location`` are refused and
+        other characters that may not appear in a URL are percent-encoded."""
+        status = HTTPStatus.PERMANENT_REDIRECT if permanent else HTTPStatus.TEMPORARY_REDIRECT
+        await self._redirect(location, status)
+
+    async def respond_redirect_post_get(self, location: str) -> None:
+        """Redirect to ``location`` with 303, so the client follows it with a GET
+        (the Post/Redirect/Get pattern)."""
+        await self._redirect(location, HTTPStatus.SEE_OTHER)
+
+    async def _redirect(self, location: str, status: int) -> None:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in location):
+            raise HeaderValueError(f"invalid redirect location {location!r}: control characters")
+        self.response.headers.set("location", quote(location, safe=":/?#[]@!$&'()*+,;=%~"))
+        await send_whole(self._state, self._scope, self._send, b"", status, None)
+
+    def response_writer(
+        self,
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+        content_length: int | None = None,
+    ) -> ResponseWriter:
+        """An async context manager that starts the response and yields ``write``::
+
+            async with request.response_writer(media_type="text/plain") as write:
+                await write(b"chunk")
+
+        Leaving the block ends the response. If the client goes away meanwhile, the block
+        is cancelled and :class:`ClientDisconnectedError` raised from it.
+        """
+        return ResponseWriter(self, status, media_type, content_length)
+
+    async def respond_stream(
+        self,
+        stream: AsyncIterable[bytes | str],
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+        content_length: int | None = None,
+    ) -> None:
+        """Respond with the chunks of ``stream`` (``str`` chunks are encoded).
+
+        The iterator is always closed, even when the client leaves before its first
+        chunk; a client that leaves stops the stream with :class:`ClientDisconnectedError`.
+        A HEAD request gets the headers and the iterator is not run.
+        """
+        encoding = self.response.encoding
+        try:
+            async with self.response_writer(
+                status=status, media_type=media_type, content_length=content_length
+            ) as write:
+                if not self.response.is_head:
+                    async for chunk in stream:
+                        await write(chunk.encode(encoding) if isinstance(chunk, str) else chunk)
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def respond_event_stream(
+        self,
+        events: AsyncIterable[ServerSentEvent | str],
+        *,
+        ping_interval: float | None = 15.0,
+        status: int | None = None,
+    ) -> None:
+        """Respond with Server-Sent Events (``text/event-stream``).
+
+        Each item is a :class:`ServerSentEvent` or a ``str`` sent as its data. When no
+        event comes for ``ping_interval`` seconds a comment is sent to keep proxies from
+        closing the connection. Stops cleanly, closing ``events``, when the client goes.
+        """
+        headers = self.response.headers
+        headers.setdefault("cache-control", "no-cache")
+        headers.setdefault("x-accel-buffering", "no")
+        iterator = aiter(events)
+        ping = ServerSentEvent(comment="ping").encode()
+        try:
+            async with self.response_writer(status=status, media_type="text/event-stream") as write:
+                if self.response.is_head:
+                    return
+                while True:
+                    item = await self._next_event(iterator, ping_interval, write, ping)
+                    if item is None:
+                        break
+                    if isinstance(item, str):
+                        item = ServerSentEvent(item)
+                    await write(item.encode())
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    @staticmethod
+    async def _next_event(
+        iterator: AsyncIterator[ServerSentEvent | str],
+        ping_interval: float | None,
+        write: Callable[[bytes], Any],
+        ping: bytes,
+    ) -> ServerSentEvent | str | None:
+        if ping_interval is None:
+            try:
+                return await anext(iterator)
+            except StopAsyncIteration:
+                return None
+        task = asyncio.ensure_future(anext(iterator))
+        try:
+            while True:
+                done, _ = await asyncio.wait((task,), timeout=ping_interval)
+                if done:
+                    try:
+                        return task.result()
+                    except StopAsyncIteration:
+                        return None
+                await write(ping)
+        finally:
+            if not task.done():
+                task.cancel()
+                with suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await task
+
+    async def respond_file(self, path: str | PathLike[str], **options: Any) -> None:
+        """Respond with the file at ``path``; needs ``asgikit-files``.
+
+        ``options`` go to :func:`asgikit.files.respond_file`, which documents them.
+        """
+        files = _optional.load("asgikit.files", "asgikit-files", "respond_file()")
+        await files.respond_file(self, path, **options)
+
+    async def websocket_accept(
+        self,
+        subprotocol: str | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> WebSocket:
+        """Accept the WebSocket handshake and return the connection; needs
+        ``asgikit-websockets``. ``options`` go to :func:`asgikit.websockets.accept`."""
+        websockets = _optional.load("asgikit.websockets", "asgikit-websockets", "websocket_accept()")
+        ws: WebSocket = await websockets.accept(
+            self, subprotocol=subprotocol, headers=headers, **options
+        )
+        return ws
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path}>"
+
+
+def _too_large(limit: int) -> ContentTooLargeError:
+    return ContentTooLargeError(
+        f"the body is larger than {limit} bytes (max_size={limit}, or request.max_body_size)",
+        limit=limit,
+        option="max_size",
+    )
+
+
+class ResponseWriter:
+    """What :meth:`Request.response_writer` returns; see there."""
+
+    __slots__ = ("_content_length", "_media_type", "_request", "_status", "_task", "_watcher")
+
+    def __init__(
+        self,
+        request: Request,
+        status: int | None,
+        media_type: str | None,
+        content_length: int | None,
+    ) -> None:
+        self._request = request
+        self._status = status
+        self._media_type = media_type
+        self._content_length = content_length
+        self._watcher: asyncio.Task[bool] | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    async def __aenter__(self) -> Callable[[bytes], Any]:
+        request = self._request
+        response = request.response
+        await response.start(
+            status=self._status,
+            media_type=self._media_type or response.media_type or "application/octet-stream",
+            content_length=self._content_length,
+        )
+        if request.is_http:
+            task = self._task = asyncio.current_task()
+            assert task is not None  # noqa: S101 - awaited, so inside a task
+            self._watcher = asyncio.get_running_loop().create_task(
+                request._state.get_inbound().watch_disconnect(request._receive, task)
+            )
+        return response.write
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        watcher = self._watcher
+        cancelled_by_watcher = False
+        if watcher is not None:
+            if watcher.done():
+                cancelled_by_watcher = not watcher.cancelled() and watcher.result()
+            else:
+                watcher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await watcher
+        if cancelled_by_watcher:
+            task = self._task
+            if task is not None and task.uncancel() == 0 and exc_type is asyncio.CancelledError:
+                raise ClientDisconnectedError("the client disconnected during the response")
+            if exc_type is None:
+                # The watcher cancelled us after the block ended: the cancel is pending.
+                raise ClientDisconnectedError("the client disconnected during the response")
+            return False
+        if exc_type is None:
+            await self._request.response.end()
+        return False

@@ -1,0 +1,20 @@
+"""Loading the optional asgikit distributions at call time."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from asgikit.errors import MissingDistributionError
+
+
+def load(module: str, distribution: str, feature: str) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingDistributionError` naming ``distribution``."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module.startswith(exc.name):
+            raise  # something the optional package itself imports is missing
+        raise MissingDistributionError(
+            f"{feature} needs the {distribution} distribution: pip install {distribution}"
+        ) from None

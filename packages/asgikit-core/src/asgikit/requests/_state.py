@@ -1,0 +1,183 @@
+"""Per-request state: one slotted object under one private key of the ASGI scope.
+
+Every :class:`~asgikit.requests.Request` built over the same scope (a middleware's, then
+the handler's) finds this object and so agrees on the parsed headers, the body (unread,
+being streamed, streamed away, or cached) and the response (status, headers, cookies,
+NEW → STARTED → FINISHED). Parts that a request may never need (the receive side, the
+response settings) are created on first use, so building a ``Request`` stays cheap.
+
+The receive side is a single pump: whoever needs the next ASGI message (a body reader,
+or the disconnect watcher of a streaming response) goes through
+:meth:`Inbound.next_message`, so two tasks never wait on ``receive()`` at once and no
+message is ever dropped: body messages the watcher takes are queued for the reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from asgikit.asgi import Message, Receive
+from asgikit.errors import ClientDisconnectedError
+
+if TYPE_CHECKING:
+    from asgikit.cookies import ResponseCookies
+    from asgikit.headers import Headers, MutableHeaders
+    from asgikit.multivalue import MultiValueDict
+
+STATE_KEY = "asgikit.request"
+
+DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_QUERY_PARAMS = 1000
+
+# Body phases.
+UNREAD = 0
+STREAMING = 1
+STREAMED = 2  # read by read_stream() and not kept
+CACHED = 3
+
+# Response phases.
+NEW = 0
+STARTED = 1
+FINISHED = 2
+
+
+class ResponseSettings:
+    """What the application set on ``request.response`` before it started."""
+
+    __slots__ = ("cookies", "encoding", "headers", "length", "media_type", "status")
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.headers: MutableHeaders | None = None
+        self.cookies: ResponseCookies | None = None
+        self.media_type: str | None = None
+        self.encoding = "utf-8"
+        self.length: int | None = None
+
+
+class Inbound:
+    """The receive side: body phase and cache, queued messages, disconnect."""
+
+    __slots__ = ("body", "disconnected", "pending", "phase", "receiving", "waiters")
+
+    def __init__(self) -> None:
+        self.phase = UNREAD
+        self.body: bytes | None = None
+        self.pending: deque[Message] | None = None
+        self.receiving = False
+        self.waiters: list[asyncio.Future[None]] | None = None
+        self.disconnected = False
+
+    async def next_message(self, receive: Receive) -> Message:
+        """The next ASGI message for a body reader, from the queue or from ``receive()``."""
+        while True:
+            pending = self.pending
+            if pending:
+                return pending.popleft()
+            if self.disconnected:
+                raise ClientDisconnectedError("the client disconnected")
+            if not self.receiving:
+                break
+            # Another task (the disconnect watcher) is waiting on receive(): wait for it
+            # to hand the message over instead of calling receive() a second time.
+            await self._wait()
+        self.receiving = True
+        try:
+            message = await receive()
+        finally:
+            self.receiving = False
+            if self.waiters:
+                self._wake()
+        if message["type"] == "http.disconnect":
+            self.disconnected = True
+        return message
+
+    async def _wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        if self.waiters is None:
+            self.waiters = []
+        self.waiters.append(waiter)
+        await waiter
+
+    def _wake(self) -> None:
+        waiters = self.waiters
+        self.waiters = None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def watch_disconnect(self, receive: Receive, task: asyncio.Task[Any]) -> bool:
+        """Wait for ``http.disconnect`` and cancel ``task`` when it comes.
+
+        Body messages that arrive meanwhile are queued for the body reader. The watch
+        stops after queueing a body message that says more is coming, so an unread upload
+        is never buffered here beyond one message. Returns whether it cancelled ``task``.
+        """
+        while not self.disconnected:
+            if self.receiving:
+                # A body reader is on receive(); it hands over what it gets.
+                await self._wait()
+                continue
+            if self.pending and self.pending[-1].get("more_body", False):
+                return False
+            self.receiving = True
+            try:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    self.disconnected = True
+                    break
+                if self.pending is None:
+                    self.pending = deque()
+                self.pending.append(message)
+            finally:
+                self.receiving = False
+                if self.waiters:
+                    self._wake()
+        task.cancel()
+        return True
+
+
+class RequestState:
+    """Everything one request knows, shared by every ``Request`` over its scope."""
+
+    __slots__ = (
+        "cookies",
+        "extras",
+        "headers",
+        "inbound",
+        "max_body_size",
+        "max_query_params",
+        "phase",
+        "query",
+        "settings",
+    )
+
+    def __init__(self) -> None:
+        self.headers: Headers | None = None
+        self.query: MultiValueDict[str] | None = None
+        self.cookies: MultiValueDict[str] | None = None
+        self.inbound: Inbound | None = None
+        self.settings: ResponseSettings | None = None
+        self.phase = NEW
+        self.max_body_size = DEFAULT_MAX_BODY_SIZE
+        self.max_query_params = DEFAULT_MAX_QUERY_PARAMS
+        # What optional packages keep per request (the websocket, ...), by package name.
+        self.extras: dict[str, Any] | None = None
+
+    def get_inbound(self) -> Inbound:
+        inbound = self.inbound
+        if inbound is None:
+            inbound = self.inbound = Inbound()
+        return inbound
+
+    def get_settings(self) -> ResponseSettings:
+        settings = self.settings
+        if settings is None:
+            settings = self.settings = ResponseSettings()
+        return settings
+
+    @property
+    def disconnected(self) -> bool:
+        return self.inbound is not None and self.inbound.disconnected

@@ -1,0 +1,319 @@
+"""The response side of a request: what is set before responding, and how it is sent.
+
+There is no response object to return. ``request.response`` is a :class:`Response`: a
+view of the response state kept in the scope, where the status, headers and cookies are
+set before responding. The ``respond_*`` methods of :class:`~asgikit.requests.Request`
+send through it.
+
+A response moves NEW → STARTED → FINISHED, in that order only::
+
+    NEW ──start()──▶ STARTED ──end() / end_with()──▶ FINISHED
+     └───────────────respond_*(...)───────────────────▲
+
+A move the machine does not allow raises :class:`~asgikit.errors.ResponseStateError`
+naming the state and the action. HEAD requests get every header and no body.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from asgikit.asgi import Message, Scope, Send
+from asgikit.cookies import ResponseCookies
+from asgikit.errors import ClientDisconnectedError, HeaderValueError, ResponseStateError
+from asgikit.headers import MutableHeaders, encode_header_value
+from asgikit.responses._sse import ServerSentEvent
+
+if TYPE_CHECKING:
+    from asgikit.requests._state import RequestState, ResponseSettings
+
+__all__ = ["Response", "ServerSentEvent"]
+
+_NEW, _STARTED, _FINISHED = 0, 1, 2
+_PHASE_NAMES = ("new", "started", "finished")
+
+_TEXT_LIKE = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
+_content_types: dict[tuple[str, str], bytes] = {}
+
+
+_utf8_types = {
+    "text/plain": b"text/plain; charset=utf-8",
+    "text/html": b"text/html; charset=utf-8",
+    "application/json": b"application/json",
+    "application/octet-stream": b"application/octet-stream",
+}
+
+
+def content_type_header(media_type: str, encoding: str) -> bytes:
+    """The Content-Type value for ``media_type``: text types get ``; charset=encoding``."""
+    key = (media_type, encoding)
+    value = _content_types.get(key)
+    if value is None:
+        text = media_type
+        if (text.startswith("text/") or text in _TEXT_LIKE) and "charset=" not in text:
+            text = f"{text}; charset={encoding}"
+        value = encode_header_value(text)
+        if len(_content_types) < 256:
+            _content_types[key] = value
+    return value
+
+
+def _state_error(action: str, phase: int) -> ResponseStateError:
+    return ResponseStateError(f"cannot {action}: response already {_PHASE_NAMES[phase]}")
+
+
+def header_lines(
+    settings: ResponseSettings | None, media_type: str | None, length: int | None
+) -> list[tuple[bytes, bytes]]:
+    """The header lines of a response: Content-Type, Content-Length, then the headers
+    and cookies the application set (a Content-Type or Content-Length it set wins)."""
+    lines: list[tuple[bytes, bytes]] = []
+    if settings is None:
+        if media_type is not None:
+            lines.append((b"content-type", content_type_header(media_type, "utf-8")))
+        if length is not None:
+            lines.append((b"content-length", b"%d" % length))
+        return lines
+    extra = settings.headers
+    if media_type is not None and (extra is None or "content-type" not in extra):
+        lines.append((b"content-type", content_type_header(media_type, settings.encoding)))
+    if length is not None and (extra is None or "content-length" not in extra):
+        lines.append((b"content-length", b"%d" % length))
+    if extra is not None:
+        lines.extend(extra.raw)
+    if settings.cookies:
+        lines.extend(settings.cookies.header_lines())
+    return lines
+
+
+async def emit(state: RequestState, send: Send, message: Message) -> None:
+    """``send(message)``, turning the OSError of a gone client (ASGI 2.4) into
+    :class:`ClientDisconnectedError`."""
+    try:
+        await send(message)
+    except OSError as exc:
+        state.get_inbound().disconnected = True
+        raise ClientDisconnectedError("the client disconnected") from exc
+
+
+async def send_whole(
+    state: RequestState,
+    scope: Scope,
+    send: Send,
+    body: bytes,
+    status: int | None,
+    media_type: str | None,
+) -> None:
+    """Start and finish a response in one go. ``media_type`` is sent as given; 1xx, 204
+    and 304 responses go without body or Content-Length (RFC 9110 §6.4.1, §8.6)."""
+    if state.phase != _NEW:
+        raise _state_error("respond", state.phase)
+    settings = state.settings
+    if status is None:
+        status = 200 if settings is None else settings.status
+    elif type(status) is not int and type(status) is not HTTPStatus:
+        _check_status(status)
+    state.phase = _FINISHED
+    if status < 200 or status == 204 or status == 304:
+        headers = header_lines(settings, None, None)
+        body = b""
+    elif settings is None and media_type is not None:
+        headers = [
+            (b"content-type", _utf8_types.get(media_type) or content_type_header(media_type, "utf-8")),
+            (b"content-length", b"%d" % len(body)),
+        ]
+    else:
+        headers = header_lines(settings, media_type, len(body))
+    if scope.get("method") == "HEAD":
+        body = b""
+    try:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+    except OSError as exc:
+        state.get_inbound().disconnected = True
+        raise ClientDisconnectedError("the client disconnected") from exc
+
+
+def _check_status(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 100 <= value <= 599:
+        raise HeaderValueError(f"invalid status {value!r}: it must be an int from 100 to 599")
+    return int(value)
+
+
+class Response:
+    """The response of one request: status, headers and cookies, then sending.
+
+    Changes to the status, headers, cookies, media type or encoding take effect when the
+    response starts; setting them after that raises
+    :class:`~asgikit.errors.ResponseStateError`.
+    """
+
+    __slots__ = ("_head", "_send", "_state")
+
+    def __init__(self, scope: Scope, state: RequestState, send: Send) -> None:
+        self._state = state
+        self._send = send
+        self._head = scope.get("method") == "HEAD"
+
+    def _settings(self, action: str) -> ResponseSettings:
+        if self._state.phase != _NEW:
+            raise _state_error(action, self._state.phase)
+        return self._state.get_settings()
+
+    @property
+    def status(self) -> int:
+        """The status code to send (200 unless set)."""
+        settings = self._state.settings
+        return 200 if settings is None else settings.status
+
+    @status.setter
+    def status(self, value: int) -> None:
+        self._settings("set the status").status = _check_status(value)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """The headers to send; each value is its own header line."""
+        settings = self._state.get_settings()
+        if settings.headers is None:
+            settings.headers = MutableHeaders()
+        return settings.headers
+
+    @property
+    def cookies(self) -> ResponseCookies:
+        """The cookies to set; each is its own Set-Cookie line."""
+        settings = self._state.get_settings()
+        if settings.cookies is None:
+            settings.cookies = ResponseCookies()
+        return settings.cookies
+
+    @property
+    def media_type(self) -> str | None:
+        """The media type for Content-Type; ``respond_*`` use their own when unset."""
+        settings = self._state.settings
+        return None if settings is None else settings.media_type
+
+    @media_type.setter
+    def media_type(self, value: str | None) -> None:
+        self._settings("set the media type").media_type = value
+
+    @property
+    def encoding(self) -> str:
+        """The charset of text (``utf-8`` unless set), added to text media types."""
+        settings = self._state.settings
+        return "utf-8" if settings is None else settings.encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        settings = self._settings("set the encoding")
+        "".encode(value)  # an unknown codec raises LookupError now rather than later
+        settings.encoding = value
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length of a streamed response, when known in advance."""
+        settings = self._state.settings
+        return None if settings is None else settings.length
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is not None and (type(value) is not int or value < 0):
+            raise HeaderValueError(f"invalid content length {value!r}")
+        self._settings("set the content length").length = value
+
+    @property
+    def is_started(self) -> bool:
+        """Whether the status line and headers were sent."""
+        return self._state.phase != _NEW
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether the whole response was sent."""
+        return self._state.phase == _FINISHED
+
+    @property
+    def is_head(self) -> bool:
+        """Whether the request is HEAD, so that no body is sent."""
+        return self._head
+
+    async def start(
+        self,
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+        content_length: int | None = None,
+    ) -> None:
+        """Send the status line and headers; NEW → STARTED.
+
+        ``status``, ``media_type`` and ``content_length`` override what was set.
+        """
+        state = self._state
+        if state.phase != _NEW:
+            raise _state_error("start", state.phase)
+        settings = state.settings
+        if status is None:
+            status = 200 if settings is None else settings.status
+        else:
+            status = _check_status(status)
+        if media_type is None and settings is not None:
+            media_type = settings.media_type
+        if content_length is None and settings is not None:
+            content_length = settings.length
+        state.phase = _STARTED
+        await emit(
+            state,
+            self._send,
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": header_lines(settings, media_type, content_length),
+            },
+        )
+
+    async def write(self, data: bytes) -> None:
+        """Send a piece of the body; the response must be started and not finished.
+
+        Raises :class:`ClientDisconnectedError` once the client is known to be gone.
+        """
+        state = self._state
+        if state.phase != _STARTED:
+            raise ResponseStateError(
+                "cannot write: response not started"
+                if state.phase == _NEW
+                else "cannot write: response already finished"
+            )
+        inbound = state.inbound
+        if inbound is not None and inbound.disconnected:
+            raise ClientDisconnectedError("the client disconnected")
+        if data and not self._head:
+            try:
+                await self._send({"type": "http.response.body", "body": data, "more_body": True})
+            except OSError as exc:
+                state.get_inbound().disconnected = True
+                raise ClientDisconnectedError("the client disconnected") from exc
+
+    async def end(self, data: bytes = b"") -> None:
+        """Send the last piece of the body; STARTED → FINISHED."""
+        state = self._state
+        if state.phase != _STARTED:
+            raise ResponseStateError(
+                "cannot end: response not started"
+                if state.phase == _NEW
+                else "cannot end: response already finished"
+            )
+        state.phase = _FINISHED
+        await emit(state, self._send, {"type": "http.response.body", "body": b"" if self._head else data})
+
+    async def end_with(self, message: Message) -> None:
+        """Finish a started response with a message of a server extension.
+
+        For example ``{"type": "http.response.pathsend", "path": ...}`` when the scope's
+        ``extensions`` include ``http.response.pathsend``. STARTED → FINISHED.
+        """
+        state = self._state
+        if state.phase != _STARTED:
+            raise ResponseStateError(
+                f"cannot end: response {_PHASE_NAMES[state.phase]}, not started"
+            )
+        state.phase = _FINISHED
+        await emit(state, self._send, message)
