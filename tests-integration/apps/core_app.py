@@ -1,0 +1,82 @@
+"""The seed's HTTP examples and a middleware-then-handler body-sharing case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgikit.requests import Request
+
+
+async def seed_json(scope: Any, receive: Any, send: Any) -> None:
+    """The seed's request/response example."""
+    assert scope["type"] == "http"
+    request = Request(scope, receive, send)
+    method = request.method
+    path = request.path
+    headers = request.headers
+    body = await request.read_json()
+    data = {
+        "lang": "Python",
+        "async": True,
+        "platform": "asgi",
+        "method": method,
+        "path": path,
+        "headers": dict(headers.items()),
+        "body": body,
+    }
+    await request.respond_json(data)
+
+
+async def handler(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive, send)
+    body = await request.read_bytes()
+    await request.respond_text(f"handler saw {len(body)} bytes: {body.decode()}")
+
+
+async def body_logging_middleware(scope: Any, receive: Any, send: Any) -> None:
+    """Reads the body first (as logging or signature middleware does), then calls the app."""
+    if scope["type"] == "http":
+        request = Request(scope, receive, send)
+        body = await request.read_bytes()
+        scope.setdefault("state", {})["middleware_saw"] = len(body)
+    await handler(scope, receive, send)
+
+
+async def app(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    path = scope["path"]
+    if path == "/json":
+        await seed_json(scope, receive, send)
+    elif path == "/middleware":
+        await body_logging_middleware(scope, receive, send)
+    elif path == "/stream":
+        request = Request(scope, receive, send)
+        async with request.response_writer(media_type="text/plain") as write:
+            for i in range(5):
+                await write(f"line {i}\n".encode())
+    elif path == "/upload":
+        request = Request(scope, receive, send)
+        total = 0
+        async for chunk in request.read_stream():
+            total += len(chunk)
+        await request.respond_json({"received": total})
+    elif path == "/limited":
+        request = Request(scope, receive, send)
+        from asgikit.errors import ClientError
+
+        try:
+            await request.read_bytes(max_size=1024)
+        except ClientError as exc:
+            await request.respond_text(str(exc), status=exc.status_code)
+            return
+        await request.respond_text("ok")
+    else:
+        request = Request(scope, receive, send)
+        await request.respond_text("Hello, world!")

@@ -1,0 +1,123 @@
+"""Real servers for the integration tests.
+
+``serve(target, server=...)`` starts uvicorn, granian or hypercorn in a subprocess on
+127.0.0.1 with a free port, waits until the server itself says it is listening (its own
+log line, then a successful connect), and stops it when the test ends. Apps live in
+``tests-integration/apps/`` and are named ``module:attribute``.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+APPS = Path(__file__).parent / "apps"
+READY_MARKERS = {
+    "uvicorn": "Uvicorn running on",
+    "uvicorn-wsproto": "Uvicorn running on",
+    "granian": "Listening at",
+    "hypercorn": "Running on",
+}
+SERVERS = ("uvicorn", "granian", "hypercorn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _command(server: str, target: str, port: int) -> list[str]:
+    if server in ("uvicorn", "uvicorn-wsproto"):
+        cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+               "--app-dir", str(APPS), "--no-access-log"]
+        if server == "uvicorn-wsproto":
+            cmd += ["--ws", "wsproto"]
+        return cmd
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                "--port", str(port), "--working-dir", str(APPS), target]
+    if server == "hypercorn":
+        return [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}",
+                "--root-path", "", target]
+    raise ValueError(f"unknown server {server!r}")
+
+
+class RunningServer:
+    def __init__(self, process: subprocess.Popen[str], port: int, server: str) -> None:
+        self.process = process
+        self.port = port
+        self.server = server
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.log: list[str] = []
+
+
+def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
+    marker = READY_MARKERS[running.server]
+    process = running.process
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    seen = False
+    while not seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"{running.server} did not start:\n" + "".join(running.log))
+        if not selector.select(remaining):
+            continue
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{running.server} exited:\n" + "".join(running.log))
+        running.log.append(line)
+        seen = marker in line
+    selector.close()
+    # The log line comes just before the socket accepts; a connect confirms it.
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(target: str, server: str = "uvicorn", env: dict[str, str] | None = None) -> RunningServer:
+        port = free_port()
+        process = subprocess.Popen(
+            _command(server, target, port),
+            cwd=APPS,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
+        running = RunningServer(process, port, server)
+        started.append(running)
+        _wait_ready(running)
+        return running
+
+    yield start
+    for running in started:
+        running.process.terminate()
+        try:
+            running.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            running.process.wait()
+        if running.process.stdout is not None:
+            running.process.stdout.close()

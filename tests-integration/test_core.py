@@ -1,0 +1,76 @@
+"""asgikit-core through real uvicorn, with httpx and curl."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+CURL = shutil.which("curl")
+
+
+@pytest.fixture
+def server(serve: Callable[..., Any]) -> Any:
+    return serve("core_app:app", "uvicorn")
+
+
+def test_seed_json_example(server: Any) -> None:
+    response = httpx.post(f"{server.url}/json", json={"hello": "world"}, headers={"X-Custom": "yes"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["lang"] == "Python" and data["method"] == "POST" and data["path"] == "/json"
+    assert data["body"] == {"hello": "world"}
+    assert data["headers"]["x-custom"] == "yes"
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_middleware_then_handler_share_the_body(server: Any) -> None:
+    response = httpx.post(f"{server.url}/middleware", content=b"payload-123")
+    assert response.status_code == 200
+    assert response.text == "handler saw 11 bytes: payload-123"
+
+
+def test_streamed_response_arrives_whole(server: Any) -> None:
+    with httpx.stream("GET", f"{server.url}/stream") as response:
+        lines = list(response.iter_lines())
+    assert lines == [f"line {i}" for i in range(5)]
+
+
+def test_streamed_upload_is_counted(server: Any) -> None:
+    def chunks() -> Any:
+        for _ in range(64):
+            yield b"x" * 16384
+
+    response = httpx.post(f"{server.url}/upload", content=chunks())
+    assert response.json() == {"received": 64 * 16384}
+
+
+def test_body_over_the_limit_is_413_early(server: Any) -> None:
+    response = httpx.post(f"{server.url}/limited", content=b"x" * 4096)
+    assert response.status_code == 413
+    assert "max_size=1024" in response.text
+
+
+def test_head_has_headers_and_no_body(server: Any) -> None:
+    response = httpx.head(f"{server.url}/")
+    assert response.status_code == 200
+    assert response.headers["content-length"] == "13"
+    assert response.content == b""
+
+
+@pytest.mark.skipif(CURL is None, reason="curl is installed by .ci/run; absent only on a bare dev machine")
+def test_curl_posts_json_and_reads_the_answer(server: Any) -> None:
+    assert CURL is not None
+    result = subprocess.run(
+        [CURL, "-sS", "-X", "POST", "-H", "Content-Type: application/json",
+         "--data-binary", '{"n": 1}', f"{server.url}/json"],
+        capture_output=True, text=True, check=True, timeout=30,
+    )
+    data = json.loads(result.stdout)
+    assert data["body"] == {"n": 1}
+    assert data["headers"]["user-agent"].startswith("curl/")
