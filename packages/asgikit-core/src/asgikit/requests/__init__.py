@@ -89,6 +89,26 @@ class Request:
         return self._scope
 
     @property
+    def receive(self) -> Receive:
+        """The ASGI ``receive`` this request was built with."""
+        return self._receive
+
+    @property
+    def send(self) -> Send:
+        """The ASGI ``send`` this request was built with."""
+        return self._send
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Per-request storage for packages built on asgikit, shared by every ``Request``
+        over this scope. Keys are distribution names (``"asgikit-websockets"`` keeps its
+        connection here)."""
+        extras = self._state.extras
+        if extras is None:
+            extras = self._state.extras = {}
+        return extras
+
+    @property
     def is_http(self) -> bool:
         return self._scope["type"] == "http"
 
