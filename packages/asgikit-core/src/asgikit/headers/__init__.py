@@ -55,10 +55,32 @@ def encode_header_value(value: str) -> bytes:
         ) from None
 
 
-# Header names recur across requests: decoding each once saves work on every request.
-# The cache is bounded so that clients sending made-up names cannot grow it.
+# Names recur across requests: each is decoded or encoded once, and the caches are
+# bounded so that clients sending made-up names cannot grow them.
 _decoded_names: dict[bytes, str] = {}
-_MAX_DECODED_NAMES = 512
+_encoded_names: dict[str, bytes] = {}
+_MAX_CACHED_NAMES = 512
+
+
+def _name_key(name: str) -> bytes | None:
+    key = _encoded_names.get(name)
+    if key is None:
+        try:
+            key = name.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        if len(_encoded_names) < _MAX_CACHED_NAMES:
+            _encoded_names[name] = key
+    return key
+
+
+def _decode_name(name: bytes) -> str:
+    text = _decoded_names.get(name)
+    if text is None:
+        text = name.decode("latin-1")
+        if len(_decoded_names) < _MAX_CACHED_NAMES:
+            _decoded_names[name] = text
+    return text
 
 
 class Headers(Mapping[str, str]):
@@ -66,45 +88,83 @@ class Headers(Mapping[str, str]):
 
     ``headers[name]`` and ``headers.get(name)`` give the first value of ``name``;
     :meth:`get_all` gives every value in order. Text is latin-1, as HTTP defines it.
+
+    The index is built on first lookup, at C speed for the usual case: names lower-cased
+    by the server (as the ASGI spec asks) and each sent once. Repeated names, and names a
+    non-conforming server did not lower-case, take a slower path that handles them.
     """
 
-    __slots__ = ("_index", "_raw")
+    __slots__ = ("_first", "_multi", "_normal", "_raw")
 
     def __init__(self, raw: Iterable[tuple[bytes, bytes]] = ()) -> None:
         self._raw = raw if isinstance(raw, list) else list(raw)
-        self._index: dict[str, list[bytes]] | None = None
+        self._first: dict[bytes, bytes] | None = None
+        self._multi: dict[bytes, list[bytes]] | None = None
+        self._normal = False  # names known to be lower case
 
-    def _lookup(self) -> dict[str, list[bytes]]:
-        index: dict[str, list[bytes]] = {}
-        names = _decoded_names
+    def _index(self) -> dict[bytes, bytes]:
+        raw = self._raw
+        first: dict[bytes, bytes] = dict(reversed(raw))  # the first value of a name wins
+        if len(first) != len(raw):
+            first = self._rebuild()
+        self._first = first
+        return first
+
+    def _normalize(self) -> dict[bytes, bytes]:
+        """Make sure every name is lower case; returns the index."""
+        first = self._first or self._index()
+        if not self._normal:
+            self._normal = True
+            joined = b"".join(first)
+            if joined != joined.lower():
+                first = self._first = self._rebuild()
+        return first
+
+    def _rebuild(self) -> dict[bytes, bytes]:
+        first: dict[bytes, bytes] = {}
+        multi: dict[bytes, list[bytes]] = {}
         for name, value in self._raw:
-            key = names.get(name)
-            if key is None:
-                key = name.decode("latin-1").lower()
-                if len(names) < _MAX_DECODED_NAMES:
-                    names[name] = key
-            values = index.get(key)
-            if values is None:
-                index[key] = [value]
+            key = name.lower()
+            if key in first:
+                values = multi.get(key)
+                if values is None:
+                    multi[key] = [first[key], value]
+                else:
+                    values.append(value)
             else:
-                values.append(value)
-        self._index = index
-        return index
+                first[key] = value
+        self._multi = multi or None
+        self._normal = True
+        return first
+
+    def _get(self, name: str) -> bytes | None:
+        key = _name_key(name)
+        if key is None:
+            return None
+        value = (self._first or self._index()).get(key)
+        if value is None and not self._normal:
+            value = self._normalize().get(key)
+        return value
 
     @property
     def raw(self) -> RawHeaders:
         """The headers as the server gave them: a list of ``(name, value)`` byte pairs."""
         return self._raw
 
+    def get_raw(self, name: str) -> list[bytes]:
+        """Every value of ``name`` as bytes, in the order received; ``[]`` when absent."""
+        value = self._get(name)
+        if value is None:
+            return []
+        if self._multi is not None:
+            values = self._multi.get(_name_key(name) or b"")
+            if values is not None:
+                return list(values)
+        return [value]
+
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in the order received; ``[]`` when absent."""
-        values = (self._index or self._lookup()).get(name.lower())
-        return [v.decode("latin-1") for v in values] if values else []
-
-    def get_raw(self, name: str) -> list[bytes]:
-        """Every value of ``name`` as bytes; ``[]`` when absent."""
-        values = (self._index or self._lookup()).get(name.lower())
-        return list(values) if values else []
+        return [value.decode("latin-1") for value in self.get_raw(name)]
 
     @overload
     def get(self, name: str) -> str | None: ...
@@ -113,23 +173,23 @@ class Headers(Mapping[str, str]):
     @overload
     def get(self, name: str, default: None) -> str | None: ...
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = (self._index or self._lookup()).get(name.lower())
-        return values[0].decode("latin-1") if values else default
+        value = self._get(name)
+        return default if value is None else value.decode("latin-1")
 
     def __getitem__(self, name: str) -> str:
-        values = (self._index or self._lookup()).get(name.lower())
-        if not values:
+        value = self._get(name)
+        if value is None:
             raise KeyError(name)
-        return values[0].decode("latin-1")
+        return value.decode("latin-1")
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in (self._index or self._lookup())
+        return isinstance(name, str) and self._get(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._index or self._lookup())
+        return (_decode_name(name) for name in self._normalize())
 
     def __len__(self) -> int:
-        return len(self._index or self._lookup())
+        return len(self._normalize())
 
     def __repr__(self) -> str:
         return f"Headers({[(n.decode('latin-1'), v.decode('latin-1')) for n, v in self._raw]!r})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import suppress
 from http import HTTPMethod, HTTPStatus
 from types import TracebackType
@@ -27,6 +27,7 @@ from asgikit.errors import (
     HeaderValueError,
     InvalidEncodingError,
     InvalidJSONError,
+    ResponseStateError,
     UnsupportedMediaTypeError,
 )
 from asgikit.headers import Headers, parse_content_length, parse_content_type
@@ -35,6 +36,9 @@ from asgikit.query import parse_urlencoded
 from asgikit.requests import _optional
 from asgikit.requests._state import (
     CACHED,
+    FINISHED,
+    STARTED,
+    Inbound,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
     STATE_KEY,
@@ -56,6 +60,9 @@ JSONLoads = Callable[[bytes], Any]
 JSONDumps = Callable[[Any], bytes | str]
 
 _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
+
+# Seconds a streamed response runs before a task starts watching for a gone client.
+WATCH_DELAY = 0.05
 
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -226,7 +233,10 @@ class Request:
     @property
     def content_length(self) -> int | None:
         """Content-Length, parsed strictly; a malformed value raises a 400 error."""
-        return parse_content_length(self.headers.get_raw("content-length"))
+        headers = self.headers
+        if "content-length" not in headers:
+            return None
+        return parse_content_length(headers.get_raw("content-length"))
 
     # -- reading the body ---------------------------------------------------------------
 
@@ -306,7 +316,10 @@ class Request:
         received = 0
         try:
             while True:
-                message = await inbound.next_message(self._receive)
+                if inbound.pending or inbound.receiving or inbound.disconnected:
+                    message = await inbound.next_message(self._receive)
+                else:  # nobody else is receiving: skip the pump's bookkeeping
+                    message = await self._receive()
                 kind = message["type"]
                 if kind == "http.request":
                     chunk: bytes = message.get("body", b"")
@@ -606,6 +619,24 @@ class Request:
         return f"<Request {self.method} {self.path}>"
 
 
+def _fast_writer(state: RequestState, inbound: Inbound, send: Send) -> Callable[[bytes], Any]:
+    """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
+    client: it hands back ``send``'s own awaitable instead of adding a frame per chunk."""
+
+    def write(data: bytes) -> Awaitable[None]:
+        if state.phase != 1:  # STARTED
+            raise ResponseStateError(
+                "cannot write: response already finished"
+                if state.phase == FINISHED
+                else "cannot write: response not started"
+            )
+        if inbound.disconnected:
+            raise ClientDisconnectedError("the client disconnected")
+        return send({"type": "http.response.body", "body": data, "more_body": True})
+
+    return write
+
+
 def _too_large(limit: int) -> ContentTooLargeError:
     return ContentTooLargeError(
         f"the body is larger than {limit} bytes (max_size={limit}, or request.max_body_size)",
@@ -617,7 +648,15 @@ def _too_large(limit: int) -> ContentTooLargeError:
 class ResponseWriter:
     """What :meth:`Request.response_writer` returns; see there."""
 
-    __slots__ = ("_content_length", "_media_type", "_request", "_status", "_task", "_watcher")
+    __slots__ = (
+        "_content_length",
+        "_media_type",
+        "_request",
+        "_status",
+        "_task",
+        "_timer",
+        "_watcher",
+    )
 
     def __init__(
         self,
@@ -631,7 +670,8 @@ class ResponseWriter:
         self._media_type = media_type
         self._content_length = content_length
         self._watcher: asyncio.Task[bool] | None = None
-        self._task: asyncio.Task[Any] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[Any] | None = asyncio.current_task()
 
     async def __aenter__(self) -> Callable[[bytes], Any]:
         request = self._request
@@ -641,13 +681,24 @@ class ResponseWriter:
             media_type=self._media_type or response.media_type or "application/octet-stream",
             content_length=self._content_length,
         )
-        if request.is_http:
-            task = self._task = asyncio.current_task()
-            assert task is not None  # noqa: S101 - awaited, so inside a task
+        inbound = request._state.get_inbound()
+        # A response that ends within WATCH_DELAY never needs a watcher; a timer costs a
+        # fraction of a task, so the watcher starts only for the responses that last.
+        self._timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self._watch)
+        spec: str = request._scope.get("asgi", {}).get("spec_version", "2.0")
+        if spec >= "2.4" or response.is_head:
+            # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
+            return response.write
+        return _fast_writer(request._state, inbound, request._send)
+
+    def _watch(self) -> None:
+        self._timer = None
+        task = self._task
+        if task is not None and not task.done():
+            request = self._request
             self._watcher = asyncio.get_running_loop().create_task(
                 request._state.get_inbound().watch_disconnect(request._receive, task)
             )
-        return response.write
 
     async def __aexit__(
         self,
@@ -655,6 +706,8 @@ class ResponseWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
+        if self._timer is not None:
+            self._timer.cancel()
         watcher = self._watcher
         cancelled_by_watcher = False
         if watcher is not None:
