@@ -26,7 +26,9 @@ HEADERS = [
 HEADER_NAMES = [n.decode() for n, _ in HEADERS]
 
 
-def http_scope(method: str = "GET", path: str = "/", query: bytes = b"", headers: Any = None) -> dict[str, Any]:
+def http_scope(
+    method: str = "GET", path: str = "/", query: bytes = b"", headers: Any = None
+) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -64,7 +66,10 @@ async def hello_raw(scope: Any, receive: Any, send: Any) -> None:
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")],
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", b"13"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": b"Hello, world!"})
@@ -85,10 +90,19 @@ def check_hello(sent: list[dict[str, Any]]) -> None:
 # -- JSON echo ---------------------------------------------------------------------------
 
 JSON_IN = json.dumps(
-    {"id": 12345, "name": "widget", "tags": ["a", "b", "c"], "price": 9.99,
-     "attributes": {"color": "red", "size": "L", "stock": 42}, "description": "x" * 60}
+    {
+        "id": 12345,
+        "name": "widget",
+        "tags": ["a", "b", "c"],
+        "price": 9.99,
+        "attributes": {"color": "red", "size": "L", "stock": 42},
+        "description": "x" * 60,
+    }
 ).encode()
-JSON_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(JSON_IN)).encode())]
+JSON_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(JSON_IN)).encode()),
+]
 
 
 async def json_raw(scope: Any, receive: Any, send: Any) -> None:
@@ -104,7 +118,10 @@ async def json_raw(scope: Any, receive: Any, send: Any) -> None:
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(out)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(out)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": out})
@@ -143,12 +160,19 @@ async def inspect_raw(scope: Any, receive: Any, send: Any) -> None:
         key, _, val = chunk.partition("=")
         cookies[key.strip()] = val.strip()
     query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-    out = f"{scope['method']} {scope['path']} {len(found)} {cookies['session']}{cookies['theme']}{cookies['lang']} {query['page']}{query['sort']}{query['filter']}".encode()
+    c, q = cookies, query
+    out = (
+        f"{scope['method']} {scope['path']} {len(found)} "
+        f"{c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    ).encode()
     await send(
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(out)).encode())],
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(out)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": out})
@@ -159,7 +183,10 @@ async def inspect_starlette(scope: Any, receive: Any, send: Any) -> None:
     found = [request.headers.get(name) for name in HEADER_NAMES]
     c = request.cookies
     q = request.query_params
-    out = f"{request.method} {request.url.path} {len(found)} {c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    out = (
+        f"{request.method} {request.url.path} {len(found)} "
+        f"{c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    )
     await PlainTextResponse(out)(scope, receive, send)
 
 
@@ -169,7 +196,10 @@ async def inspect_asgikit(scope: Any, receive: Any, send: Any) -> None:
     found = [headers.get(name) for name in HEADER_NAMES]
     c = request.cookies
     q = request.query
-    out = f"{request.method} {request.path} {len(found)} {c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    out = (
+        f"{request.method} {request.path} {len(found)} "
+        f"{c['session']}{c['theme']}{c['lang']} {q['page']}{q['sort']}{q['filter']}"
+    )
     await request.respond_text(out)
 
 
@@ -184,7 +214,13 @@ CHUNKS = 100
 
 
 async def stream_raw(scope: Any, receive: Any, send: Any) -> None:
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/octet-stream")],
+        }
+    )
     for _ in range(CHUNKS):
         await send({"type": "http.response.body", "body": CHUNK, "more_body": True})
     await send({"type": "http.response.body", "body": b""})

@@ -95,7 +95,9 @@ async def run_scenario(scenario: Scenario, rounds: int) -> dict[str, float]:
                 try:
                     scenario.check(recorder.sent)
                 except AssertionError as exc:
-                    raise AssertionError(f"{scenario.name}/{name} gave a wrong answer: {exc}") from exc
+                    raise AssertionError(
+                        f"{scenario.name}/{name} gave a wrong answer: {exc}"
+                    ) from exc
         times: dict[str, list[float]] = {name: [] for name in scenario.apps}
         for _ in range(rounds):
             for name, app in scenario.apps.items():

@@ -32,7 +32,9 @@ def load_scenarios(only: list[str]) -> list[Scenario]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per implementation")
     parser.add_argument("--quick", action="store_true", help="few calls and rounds: a smoke run")
     parser.add_argument("--only", nargs="*", default=[], help="run scenarios whose name has a word")
@@ -45,7 +47,10 @@ def main() -> int:
         loop_name = "asyncio"
     scenarios = load_scenarios(args.only)
     rounds = 2 if args.quick else args.rounds
-    print(f"{len(scenarios)} scenarios, {rounds} rounds each, loop: {loop_name}, Python {sys.version.split()[0]}")
+    print(
+        f"{len(scenarios)} scenarios, {rounds} rounds each, loop: {loop_name}, "
+        f"Python {sys.version.split()[0]}"
+    )
     header = f"{'scenario':<28}{'raw':>12}{'starlette':>12}{'asgikit':>12}{'target':>9}  result"
     print(header)
     print("-" * len(header))

@@ -38,17 +38,48 @@ def free_port() -> int:
 
 def _command(server: str, target: str, port: int) -> list[str]:
     if server in ("uvicorn", "uvicorn-wsproto"):
-        cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-               "--app-dir", str(APPS), "--no-access-log"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--app-dir",
+            str(APPS),
+            "--no-access-log",
+        ]
         if server == "uvicorn-wsproto":
             cmd += ["--ws", "wsproto"]
         return cmd
     if server == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                "--port", str(port), "--working-dir", str(APPS), target]
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--working-dir",
+            str(APPS),
+            target,
+        ]
     if server == "hypercorn":
-        return [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}",
-                "--root-path", "", target]
+        return [
+            sys.executable,
+            "-m",
+            "hypercorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--root-path",
+            "",
+            target,
+        ]
     raise ValueError(f"unknown server {server!r}")
 
 
@@ -96,7 +127,9 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
 def serve() -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
-    def start(target: str, server: str = "uvicorn", env: dict[str, str] | None = None) -> RunningServer:
+    def start(
+        target: str, server: str = "uvicorn", env: dict[str, str] | None = None
+    ) -> RunningServer:
         port = free_port()
         process = subprocess.Popen(
             _command(server, target, port),

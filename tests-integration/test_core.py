@@ -20,7 +20,9 @@ def server(serve: Callable[..., Any]) -> Any:
 
 
 def test_seed_json_example(server: Any) -> None:
-    response = httpx.post(f"{server.url}/json", json={"hello": "world"}, headers={"X-Custom": "yes"})
+    response = httpx.post(
+        f"{server.url}/json", json={"hello": "world"}, headers={"X-Custom": "yes"}
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["lang"] == "Python" and data["method"] == "POST" and data["path"] == "/json"
@@ -63,13 +65,27 @@ def test_head_has_headers_and_no_body(server: Any) -> None:
     assert response.content == b""
 
 
-@pytest.mark.skipif(CURL is None, reason="curl is installed by .ci/run; absent only on a bare dev machine")
+@pytest.mark.skipif(
+    CURL is None, reason="curl is installed by .ci/run; absent only on a bare dev machine"
+)
 def test_curl_posts_json_and_reads_the_answer(server: Any) -> None:
     assert CURL is not None
     result = subprocess.run(
-        [CURL, "-sS", "-X", "POST", "-H", "Content-Type: application/json",
-         "--data-binary", '{"n": 1}', f"{server.url}/json"],
-        capture_output=True, text=True, check=True, timeout=30,
+        [
+            CURL,
+            "-sS",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            '{"n": 1}',
+            f"{server.url}/json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     data = json.loads(result.stdout)
     assert data["body"] == {"n": 1}

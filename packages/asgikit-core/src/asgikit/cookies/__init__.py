@@ -26,7 +26,9 @@ __all__ = ["Cookie", "ResponseCookies", "SameSite", "parse_cookie_header"]
 SameSite = Literal["lax", "strict", "none"]
 
 
-def parse_cookie_header(value: str, cookies: MultiValueDict[str] | None = None) -> MultiValueDict[str]:
+def parse_cookie_header(
+    value: str, cookies: MultiValueDict[str] | None = None
+) -> MultiValueDict[str]:
     """Parse a Cookie header value into ``cookies`` (a new dict when not given)."""
     result: MultiValueDict[str] = MultiValueDict() if cookies is None else cookies
     for chunk in value.split(";"):
@@ -45,7 +47,7 @@ def parse_cookie_header(value: str, cookies: MultiValueDict[str] | None = None) 
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE,
 # comma, semicolon and backslash.
 _is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
-_is_cookie_value = re.compile(r'[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*').fullmatch
+_is_cookie_value = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*").fullmatch
 _is_attribute_value = re.compile(r"[\x20-\x3a\x3c-\x7e]*").fullmatch
 
 
@@ -97,11 +99,17 @@ class Cookie:
         if expires is not None and not isinstance(expires, datetime):
             raise HeaderValueError(f"cookie expires must be a datetime, got {expires!r}")
         if samesite is not None and samesite not in ("lax", "strict", "none"):
-            raise HeaderValueError(f"cookie samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
+            raise HeaderValueError(
+                f"cookie samesite must be 'lax', 'strict' or 'none', not {samesite!r}"
+            )
         if samesite == "none" and not secure:
-            raise HeaderValueError("a SameSite=None cookie must be secure: browsers drop it otherwise")
+            raise HeaderValueError(
+                "a SameSite=None cookie must be secure: browsers drop it otherwise"
+            )
         if partitioned and not secure:
-            raise HeaderValueError("a Partitioned cookie must be secure: browsers drop it otherwise")
+            raise HeaderValueError(
+                "a Partitioned cookie must be secure: browsers drop it otherwise"
+            )
         self.name = name
         self.value = value
         self.expires = expires

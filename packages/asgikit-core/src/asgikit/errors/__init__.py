@@ -15,7 +15,7 @@ Every error asgikit raises on purpose is an :class:`AsgikitError`::
     │   ├── UnsupportedMediaTypeError    415
     │   └── RangeNotSatisfiableError     416
     ├── ClientDisconnectedError          the client went away; there is nobody to answer
-    ├── MissingDistributionError         also an ImportError: an optional distribution is not installed
+    ├── MissingDistributionError         also an ImportError: an optional distribution is missing
     ├── HeaderValueError                 also a ValueError: the app set a header we must not send
     └── StateError                       also a RuntimeError: a call the request's state forbids
         ├── BodyStateError               reading a body that was streamed and not kept, ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import overload
+from typing import TypeVar, overload
 
 from asgikit.errors import HeaderValueError, MalformedHeaderError
 
@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
+_T = TypeVar("_T")
 
 # RFC 9110 §5.6.2: token = 1*tchar
 _is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
@@ -167,12 +168,13 @@ class Headers(Mapping[str, str]):
         return [value.decode("latin-1") for value in self.get_raw(name)]
 
     @overload
-    def get(self, name: str) -> str | None: ...
+    def get(self, name: str, /) -> str | None: ...
     @overload
-    def get(self, name: str, default: str) -> str: ...
+    def get(self, name: str, default: str, /) -> str: ...
     @overload
-    def get(self, name: str, default: None) -> str | None: ...
-    def get(self, name: str, default: str | None = None) -> str | None:
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+    def get(self, name: str, default: object = None, /) -> object:
+        """The first value of ``name``, or ``default`` when absent."""
         value = self._get(name)
         return default if value is None else value.decode("latin-1")
 

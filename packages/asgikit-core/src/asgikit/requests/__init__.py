@@ -36,17 +36,16 @@ from asgikit.query import parse_urlencoded
 from asgikit.requests import _optional
 from asgikit.requests._state import (
     CACHED,
-    FINISHED,
-    STARTED,
-    Inbound,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
+    FINISHED,
     STATE_KEY,
     STREAMED,
     STREAMING,
+    Inbound,
     RequestState,
 )
-from asgikit.responses import Response, ServerSentEvent, send_whole
+from asgikit.responses import Response, ServerSentEvent, _send_whole
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -54,7 +53,13 @@ if TYPE_CHECKING:
     from asgikit.forms import FormData
     from asgikit.websockets import WebSocket
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_QUERY_PARAMS", "Request"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_QUERY_PARAMS",
+    "WATCH_DELAY",
+    "Request",
+    "ResponseWriter",
+]
 
 JSONLoads = Callable[[bytes], Any]
 JSONDumps = Callable[[Any], bytes | str]
@@ -117,11 +122,13 @@ class Request:
 
     @property
     def is_http(self) -> bool:
-        return self._scope["type"] == "http"
+        """Whether this is an HTTP request (``scope["type"] == "http"``)."""
+        return bool(self._scope["type"] == "http")
 
     @property
     def is_websocket(self) -> bool:
-        return self._scope["type"] == "websocket"
+        """Whether this is a WebSocket handshake (``scope["type"] == "websocket"``)."""
+        return bool(self._scope["type"] == "websocket")
 
     @property
     def method(self) -> HTTPMethod | str:
@@ -418,7 +425,7 @@ class Request:
         if media_type is None:
             settings = state.settings
             media_type = (settings and settings.media_type) or "application/octet-stream"
-        return send_whole(state, self._scope, self._send, content, status, media_type)
+        return _send_whole(state, self._scope, self._send, content, status, media_type)
 
     def respond_text(
         self,
@@ -437,7 +444,7 @@ class Request:
         else:
             body = content.encode(settings.encoding)
             media_type = media_type or settings.media_type or "text/plain"
-        return send_whole(state, self._scope, self._send, body, status, media_type)
+        return _send_whole(state, self._scope, self._send, body, status, media_type)
 
     def respond_json(
         self,
@@ -456,7 +463,7 @@ class Request:
         if media_type is None:
             settings = state.settings
             media_type = (settings and settings.media_type) or "application/json"
-        return send_whole(
+        return _send_whole(
             state,
             self._scope,
             self._send,
@@ -465,9 +472,11 @@ class Request:
             media_type,
         )
 
-    def respond_status(self, status: int, *, media_type: str | None = None) -> Coroutine[Any, Any, None]:
+    def respond_status(
+        self, status: int, *, media_type: str | None = None
+    ) -> Coroutine[Any, Any, None]:
         """Respond with ``status`` and an empty body."""
-        return send_whole(self._state, self._scope, self._send, b"", status, media_type)
+        return _send_whole(self._state, self._scope, self._send, b"", status, media_type)
 
     async def respond_redirect(self, location: str, *, permanent: bool = False) -> None:
         """Redirect to ``location`` with 307, or 308 when ``permanent``; the method and
@@ -485,7 +494,7 @@ class Request:
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in location):
             raise HeaderValueError(f"invalid redirect location {location!r}: control characters")
         self.response.headers.set("location", quote(location, safe=":/?#[]@!$&'()*+,;=%~"))
-        await send_whole(self._state, self._scope, self._send, b"", status, None)
+        await _send_whole(self._state, self._scope, self._send, b"", status, None)
 
     def response_writer(
         self,
@@ -609,7 +618,9 @@ class Request:
     ) -> WebSocket:
         """Accept the WebSocket handshake and return the connection; needs
         ``asgikit-websockets``. ``options`` go to :func:`asgikit.websockets.accept`."""
-        websockets = _optional.load("asgikit.websockets", "asgikit-websockets", "websocket_accept()")
+        websockets = _optional.load(
+            "asgikit.websockets", "asgikit-websockets", "websocket_accept()"
+        )
         ws: WebSocket = await websockets.accept(
             self, subprotocol=subprotocol, headers=headers, **options
         )

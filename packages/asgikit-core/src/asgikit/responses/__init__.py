@@ -45,7 +45,7 @@ _utf8_types = {
 }
 
 
-def content_type_header(media_type: str, encoding: str) -> bytes:
+def _content_type_header(media_type: str, encoding: str) -> bytes:
     """The Content-Type value for ``media_type``: text types get ``; charset=encoding``."""
     key = (media_type, encoding)
     value = _content_types.get(key)
@@ -63,7 +63,7 @@ def _state_error(action: str, phase: int) -> ResponseStateError:
     return ResponseStateError(f"cannot {action}: response already {_PHASE_NAMES[phase]}")
 
 
-def header_lines(
+def _header_lines(
     settings: ResponseSettings | None, media_type: str | None, length: int | None
 ) -> list[tuple[bytes, bytes]]:
     """The header lines of a response: Content-Type, Content-Length, then the headers
@@ -71,13 +71,13 @@ def header_lines(
     lines: list[tuple[bytes, bytes]] = []
     if settings is None:
         if media_type is not None:
-            lines.append((b"content-type", content_type_header(media_type, "utf-8")))
+            lines.append((b"content-type", _content_type_header(media_type, "utf-8")))
         if length is not None:
             lines.append((b"content-length", b"%d" % length))
         return lines
     extra = settings.headers
     if media_type is not None and (extra is None or "content-type" not in extra):
-        lines.append((b"content-type", content_type_header(media_type, settings.encoding)))
+        lines.append((b"content-type", _content_type_header(media_type, settings.encoding)))
     if length is not None and (extra is None or "content-length" not in extra):
         lines.append((b"content-length", b"%d" % length))
     if extra is not None:
@@ -87,7 +87,7 @@ def header_lines(
     return lines
 
 
-async def emit(state: RequestState, send: Send, message: Message) -> None:
+async def _emit(state: RequestState, send: Send, message: Message) -> None:
     """``send(message)``, turning the OSError of a gone client (ASGI 2.4) into
     :class:`ClientDisconnectedError`."""
     try:
@@ -97,7 +97,7 @@ async def emit(state: RequestState, send: Send, message: Message) -> None:
         raise ClientDisconnectedError("the client disconnected") from exc
 
 
-async def send_whole(
+async def _send_whole(
     state: RequestState,
     scope: Scope,
     send: Send,
@@ -116,15 +116,18 @@ async def send_whole(
         _check_status(status)
     state.phase = _FINISHED
     if status < 200 or status == 204 or status == 304:
-        headers = header_lines(settings, None, None)
+        headers = _header_lines(settings, None, None)
         body = b""
     elif settings is None and media_type is not None:
         headers = [
-            (b"content-type", _utf8_types.get(media_type) or content_type_header(media_type, "utf-8")),
+            (
+                b"content-type",
+                _utf8_types.get(media_type) or _content_type_header(media_type, "utf-8"),
+            ),
             (b"content-length", b"%d" % len(body)),
         ]
     else:
-        headers = header_lines(settings, media_type, len(body))
+        headers = _header_lines(settings, media_type, len(body))
     if scope.get("method") == "HEAD":
         body = b""
     try:
@@ -260,13 +263,13 @@ class Response:
         if content_length is None and settings is not None:
             content_length = settings.length
         state.phase = _STARTED
-        await emit(
+        await _emit(
             state,
             self._send,
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": header_lines(settings, media_type, content_length),
+                "headers": _header_lines(settings, media_type, content_length),
             },
         )
 
@@ -302,7 +305,9 @@ class Response:
                 else "cannot end: response already finished"
             )
         state.phase = _FINISHED
-        await emit(state, self._send, {"type": "http.response.body", "body": b"" if self._head else data})
+        await _emit(
+            state, self._send, {"type": "http.response.body", "body": b"" if self._head else data}
+        )
 
     async def end_with(self, message: Message) -> None:
         """Finish a started response with a message of a server extension.
@@ -316,4 +321,4 @@ class Response:
                 f"cannot end: response {_PHASE_NAMES[state.phase]}, not started"
             )
         state.phase = _FINISHED
-        await emit(state, self._send, message)
+        await _emit(state, self._send, message)

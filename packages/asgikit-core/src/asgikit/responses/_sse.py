@@ -22,7 +22,7 @@ class ServerSentEvent:
         data: str | None = None,
         *,
         event: str | None = None,
-        id: str | None = None,  # noqa: A002 - the field's name in the standard
+        id: str | None = None,
         retry: int | None = None,
         comment: str | None = None,
     ) -> None:

@@ -106,6 +106,7 @@ class Channel:
         self.receive_calls = 0
         self.concurrent_receives = 0
         self.max_concurrent_receives = 0
+        self._receive_called = asyncio.Condition()
 
     @classmethod
     def with_body(cls, *chunks: bytes) -> Channel:
@@ -122,8 +123,15 @@ class Channel:
     def disconnect(self, kind: str = "http.disconnect", **fields: Any) -> None:
         self._queue.put_nowait({"type": kind, **fields})
 
+    async def wait_for_receive_calls(self, count: int) -> None:
+        """Wait until ``receive()`` has been called ``count`` times in all."""
+        async with self._receive_called:
+            await self._receive_called.wait_for(lambda: self.receive_calls >= count)
+
     async def receive(self) -> Message:
         self.receive_calls += 1
+        async with self._receive_called:
+            self._receive_called.notify_all()
         self.concurrent_receives += 1
         self.max_concurrent_receives = max(self.max_concurrent_receives, self.concurrent_receives)
         try:

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asgikit.errors import HeaderValueError, MalformedHeaderError
+from asgikit.headers import (
+    Headers,
+    MutableHeaders,
+    parse_content_length,
+    parse_content_type,
+    parse_parameters,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("text/html", ("text/html", {})),
+        ("Text/HTML; Charset=UTF-8", ("text/html", {"charset": "UTF-8"})),
+        ('text/plain; charset="utf-8"', ("text/plain", {"charset": "utf-8"})),
+        ("text/plain ;charset = latin-1 ", ("text/plain", {"charset": "latin-1"})),
+        ('multipart/form-data; boundary="a;b=c"', ("multipart/form-data", {"boundary": "a;b=c"})),
+        (r'a; x="q\"uote\\d"', ("a", {"x": 'q"uote\\d'})),
+        ("a; b; c=1;; d = x ; c=2", ("a", {"c": "1", "d": "x"})),  # first wins, bare items skipped
+        ('a; b="unterminated', ("a", {"b": "unterminated"})),
+        ("a;", ("a", {})),
+        ("", ("", {})),
+        (
+            'form-data; name="f"; filename="a.txt"',
+            ("form-data", {"name": "f", "filename": "a.txt"}),
+        ),
+    ],
+)
+def test_parse_parameters(value: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_parameters(value) == expected
+
+
+def test_parse_content_type_missing_and_empty() -> None:
+    assert parse_content_type(None) == (None, {})
+    assert parse_content_type("") == (None, {})
+
+
+@given(st.text())
+def test_parse_parameters_never_raises(value: str) -> None:
+    main, params = parse_parameters(value)
+    assert isinstance(main, str) and all(isinstance(v, str) for v in params.values())
+
+
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True),
+        st.text(st.characters(min_codepoint=32, max_codepoint=126)),
+        max_size=5,
+    )
+)
+def test_quoted_parameters_round_trip(params: dict[str, str]) -> None:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    header = "type/sub" + "".join(f"; {name}={quote(value)}" for name, value in params.items())
+    assert parse_parameters(header) == ("type/sub", params)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: "a" + ";a" * n + "=b",  # ';' is not a separator inside values: a;a;a;...
+        lambda n: "a" + ';a=""' * n,
+        lambda n: 'a; b="' + "\\" * n,  # CVE-2024-24762's shape: backslashes, no closing quote
+        lambda n: 'a; b="' + '\\"' * n,
+        lambda n: "a" + ";" * n,
+        lambda n: "a; " + "=" * n,
+    ],
+)
+def test_parse_parameters_is_linear(build: object) -> None:
+    make = build  # type: ignore[assignment]
+
+    def cost(n: int) -> float:
+        value = make(n)  # type: ignore[operator]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            parse_parameters(value)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = cost(20_000), cost(160_000)
+    # Eight times the input: linear is ~8x; quadratic would be ~64x. Generous bound.
+    assert large < small * 24 + 0.01
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([b"0"], 0), ([b"42"], 42), ([b"5, 5"], 5), ([b"5", b"5"], 5), ([], None), ([b" 7 "], 7)],
+)
+def test_content_length_valid(values: list[bytes], expected: int | None) -> None:
+    assert parse_content_length(values) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [b"-1"],
+        [b"+5"],
+        [b"1_0"],
+        [b""],
+        [b"abc"],
+        ["\uff15".encode()],  # a non-ASCII digit that int() would take
+        [b"1e3"],
+        [b"5", b"6"],
+        [b"5, 6"],
+        [b"9" * 30],
+        [b"0x10"],
+    ],
+)
+def test_content_length_malformed_is_400(values: list[bytes]) -> None:
+    with pytest.raises(MalformedHeaderError) as info:
+        parse_content_length(values)
+    assert info.value.status_code == 400
+
+
+@given(st.lists(st.binary(max_size=30), max_size=3))
+def test_content_length_raises_only_our_error(values: list[bytes]) -> None:
+    try:
+        result = parse_content_length(values)
+    except MalformedHeaderError:
+        return
+    assert result is None or result >= 0
+
+
+def test_headers_lookup_is_case_insensitive_and_keeps_duplicates() -> None:
+    headers = Headers([(b"accept", b"a"), (b"x-dup", b"1"), (b"x-dup", b"2"), (b"cookie", b"c=1")])
+    assert headers["Accept"] == "a"
+    assert headers.get("X-DUP") == "1"
+    assert headers.get_all("x-dup") == ["1", "2"]
+    assert headers.get_raw("x-dup") == [b"1", b"2"]
+    assert "COOKIE" in headers and "missing" not in headers
+    assert headers.get("missing") is None and headers.get("missing", "d") == "d"
+    assert headers.get_all("missing") == []
+    assert list(headers) == ["accept", "x-dup", "cookie"] and len(headers) == 3
+    with pytest.raises(KeyError):
+        headers["missing"]
+
+
+def test_headers_from_a_server_that_did_not_lower_case() -> None:
+    headers = Headers([(b"Content-Type", b"text/plain"), (b"X-A", b"1"), (b"x-a", b"2")])
+    assert headers.get("content-type") == "text/plain"
+    assert headers.get_all("x-a") == ["1", "2"]
+    assert sorted(headers) == ["content-type", "x-a"]
+
+
+def test_headers_values_are_latin1_and_never_resplit() -> None:
+    headers = Headers([(b"x-list", b"a, b, c"), (b"x-text", "caf\xe9".encode("latin-1"))])
+    assert headers.get_all("x-list") == ["a, b, c"]
+    assert headers["x-text"] == "café"
+    assert headers.get("ünïcode") is None
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Evil: 1", "a\nb", "a\rb", "a\x00b", "a\x7fb", "a\x1bb"])
+def test_response_header_values_with_controls_are_refused(value: str) -> None:
+    headers = MutableHeaders()
+    with pytest.raises(HeaderValueError):
+        headers.add("x-test", value)
+    with pytest.raises(HeaderValueError):
+        headers.set("x-test", value)
+    assert len(headers) == 0
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a:b", "a\r\nb", "é", "a(b"])
+def test_response_header_names_must_be_tokens(name: str) -> None:
+    with pytest.raises(HeaderValueError):
+        MutableHeaders().add(name, "v")
+
+
+def test_response_header_values_must_be_latin1() -> None:
+    with pytest.raises(HeaderValueError, match="latin-1"):
+        MutableHeaders().add("x", "snow ☃")
+
+
+def test_mutable_headers_lines() -> None:
+    headers = MutableHeaders({"X-A": "1"})
+    headers.add("x-a", "2")
+    headers.add("Set-Cookie", "a=1")
+    headers.add("set-cookie", "b=2")
+    assert headers.get_all("X-A") == ["1", "2"] and headers["x-a"] == "1"
+    headers.set("x-a", "3")
+    assert headers.get_all("x-a") == ["3"]
+    assert headers.raw == [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2"), (b"x-a", b"3")]
+    assert headers.setdefault("x-a", "9") == "3" and headers.setdefault("x-b", "9") == "9"
+    del headers["set-cookie"]
+    assert "set-cookie" not in headers and "x-b" in headers
+    assert headers.items() == [("x-a", "3"), ("x-b", "9")]

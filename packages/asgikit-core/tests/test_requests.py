@@ -1,0 +1,327 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from http import HTTPMethod
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asgikit.errors import (
+    BadRequestError,
+    BodyStateError,
+    ClientDisconnectedError,
+    ContentTooLargeError,
+    InvalidEncodingError,
+    InvalidJSONError,
+    MalformedHeaderError,
+    MissingDistributionError,
+    UnsupportedMediaTypeError,
+)
+from asgikit.requests import Request
+from asgikit.testing import Channel, http_scope, websocket_scope
+
+MakeRequest = Callable[..., tuple[Request, Channel]]
+
+
+def test_scope_properties(make_request: MakeRequest) -> None:
+    request, _ = make_request(
+        "POST",
+        "/a b",
+        query_string=b"x=1",
+        root_path="/root",
+        scheme="https",
+        http_version="2",
+    )
+    assert request.method == HTTPMethod.POST and request.method == "POST"
+    assert request.path == "/a b" and request.raw_path == b"/a b"
+    assert request.root_path == "/root" and request.scheme == "https"
+    assert request.http_version == "2"
+    assert request.client == ("127.0.0.1", 50000) and request.server == ("127.0.0.1", 8000)
+    assert request.is_http and not request.is_websocket
+    assert request.query == {"x": "1"}
+    assert repr(request) == "<Request POST /a b>"
+
+
+def test_unknown_method_does_not_crash(make_request: MakeRequest) -> None:
+    request, _ = make_request("PROPFIND")
+    assert request.method == "PROPFIND"
+
+
+def test_optional_scope_keys_have_spec_defaults() -> None:
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    request = Request(scope, Channel().receive, Channel().send)
+    assert request.raw_path is None and request.root_path == "" and request.scheme == "http"
+    assert request.http_version == "1.1" and request.client is None and request.server is None
+    assert request.query == {} and request.cookies == {} and request.state == {}
+
+
+def test_websocket_scope(make_request: MakeRequest) -> None:
+    scope = websocket_scope("/ws", headers=[("cookie", "a=1")])
+    request = Request(scope, Channel().receive, Channel().send)
+    assert request.is_websocket and request.method == "GET" and request.scheme == "ws"
+    assert request.cookies == {"a": "1"}
+
+
+def test_lifespan_state_is_the_scope_state(make_request: MakeRequest) -> None:
+    request, _ = make_request()
+    request.state["db"] = "conn"
+    assert request.scope["state"] == {"db": "conn"}
+
+
+def test_headers_cookies_and_content_type(make_request: MakeRequest) -> None:
+    request, _ = make_request(
+        headers=[
+            ("Content-Type", 'text/plain; charset="ISO-8859-1"'),
+            ("cookie", "a=1; b=2"),
+            ("cookie", "a=3"),  # HTTP/2 sends one Cookie header per cookie
+            ("content-length", "0"),
+        ]
+    )
+    assert request.content_type == "text/plain" and request.charset == "ISO-8859-1"
+    assert request.cookies == {"a": ["1", "3"], "b": "2"}
+    assert request.cookies.get_first("a") == "1"
+    assert request.content_length == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "+1", "1_0", "abc", "1, 2"])
+def test_malformed_content_length_is_400(make_request: MakeRequest, value: str) -> None:
+    request, _ = make_request(headers=[("content-length", value)])
+    with pytest.raises(MalformedHeaderError) as info:
+        _ = request.content_length
+    assert info.value.status_code == 400
+
+
+def test_query_parameter_limit(make_request: MakeRequest) -> None:
+    query = "&".join(f"p{i}=1" for i in range(1001)).encode()
+    request, _ = make_request(query_string=query)
+    with pytest.raises(ContentTooLargeError, match="max_query_params=1000"):
+        _ = request.query
+    request.max_query_params = 2000
+    assert len(request.query) == 1001
+
+
+async def test_read_bytes_text_json(make_request: MakeRequest) -> None:
+    request, _ = make_request(
+        "POST", body=[b'{"a":', b" 1}"], headers=[("content-type", "application/json")]
+    )
+    assert await request.read_json() == {"a": 1}
+    assert await request.read_bytes() == b'{"a": 1}'
+    assert await request.read_text() == '{"a": 1}'
+
+
+async def test_body_is_shared_by_every_request_over_the_scope() -> None:
+    channel = Channel.with_body(b"hello ", b"world")
+    scope = http_scope("POST")
+    middleware_request = Request(scope, channel.receive, channel.send)
+    assert await middleware_request.read_bytes() == b"hello world"
+    handler_request = Request(scope, channel.receive, channel.send)
+    assert await handler_request.read_bytes() == b"hello world"
+    assert [chunk async for chunk in handler_request.read_stream()] == [b"hello world"]
+    assert channel.receive_calls == 2  # nobody waited on receive() again
+
+
+async def test_streamed_body_cannot_be_streamed_again(make_request: MakeRequest) -> None:
+    request, _ = make_request("POST", body=[b"a", b"b"])
+    assert [chunk async for chunk in request.read_stream()] == [b"a", b"b"]
+    with pytest.raises(BodyStateError, match="consumed"):
+        await request.read_bytes()
+    with pytest.raises(BodyStateError):
+        async for _ in request.read_stream():
+            pass
+
+
+async def test_body_cannot_be_read_while_it_is_streamed(make_request: MakeRequest) -> None:
+    request, _ = make_request("POST", body=[b"a", b"b"])
+    stream = request.read_stream()
+    assert await anext(stream) == b"a"
+    with pytest.raises(BodyStateError, match="being streamed"):
+        await request.read_bytes()
+    await stream.aclose()
+
+
+async def test_declared_length_over_the_limit_fails_before_reading(
+    make_request: MakeRequest,
+) -> None:
+    request, channel = make_request("POST", body=b"x" * 100, headers=[("content-length", "100")])
+    with pytest.raises(ContentTooLargeError) as info:
+        await request.read_bytes(max_size=10)
+    assert info.value.status_code == 413 and info.value.limit == 10
+    assert "max_size=10" in str(info.value)
+    assert channel.receive_calls == 0
+
+
+async def test_limit_counts_bytes_as_they_arrive_without_content_length() -> None:
+    chunks = [b"x" * 1000] * 50
+    channel = Channel.with_body(*chunks)
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    request.max_body_size = 4500
+    with pytest.raises(ContentTooLargeError):
+        await request.read_bytes()
+    assert channel.receive_calls == 5  # failed on the chunk that crossed the limit
+
+
+async def test_limit_at_and_under(make_request: MakeRequest) -> None:
+    request, _ = make_request("POST", body=[b"x" * 5, b"x" * 5])
+    assert len(await request.read_bytes(max_size=10)) == 10
+    request, _ = make_request("POST", body=[b"x" * 5, b"x" * 6])
+    with pytest.raises(ContentTooLargeError):
+        await request.read_bytes(max_size=10)
+
+
+async def test_body_longer_than_its_content_length_is_400(make_request: MakeRequest) -> None:
+    request, _ = make_request(
+        "POST", body=[b"x" * 10, b"y" * 10], headers=[("content-length", "10")]
+    )
+    with pytest.raises(BadRequestError, match="longer than its Content-Length"):
+        await request.read_bytes()
+    request, _ = make_request("POST", body=[b"x" * 10, b"y"], headers=[("content-length", "10")])
+    with pytest.raises(BadRequestError):
+        async for _ in request.read_stream():
+            pass
+
+
+async def test_disconnect_while_reading_the_body() -> None:
+    channel = Channel([{"type": "http.request", "body": b"part", "more_body": True}])
+    channel.disconnect()
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    with pytest.raises(ClientDisconnectedError):
+        await request.read_bytes()
+    with pytest.raises((ClientDisconnectedError, BodyStateError)):
+        await request.read_bytes()
+
+
+async def test_disconnect_while_streaming_the_body() -> None:
+    channel = Channel([{"type": "http.request", "body": b"part", "more_body": True}])
+    channel.disconnect()
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    received = []
+    with pytest.raises(ClientDisconnectedError):
+        async for chunk in request.read_stream():
+            received.append(chunk)
+    assert received == [b"part"]
+
+
+async def test_missing_more_body_means_the_last_message() -> None:
+    channel = Channel([{"type": "http.request", "body": b"all"}])
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    assert await request.read_bytes() == b"all"
+    channel = Channel([{"type": "http.request"}])
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    assert await request.read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "encoding", "expected"),
+    [
+        ("text/plain; charset=latin-1", "café".encode("latin-1"), None, "café"),
+        ('text/plain; charset="utf-16"', "ok".encode("utf-16"), None, "ok"),
+        ("text/plain", "café".encode(), None, "café"),
+        ("text/plain; charset=utf-8", "café".encode("latin-1"), "latin-1", "café"),  # explicit wins
+    ],
+)
+async def test_read_text_charset(
+    make_request: MakeRequest, content_type: str, body: bytes, encoding: str | None, expected: str
+) -> None:
+    request, _ = make_request("POST", body=body, headers=[("content-type", content_type)])
+    assert await request.read_text(encoding) == expected
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=nonsense-9"])
+async def test_read_text_undecodable_is_400(make_request: MakeRequest, content_type: str) -> None:
+    request, _ = make_request(
+        "POST", body=b"\xff\xfe\xfa", headers=[("content-type", content_type)]
+    )
+    with pytest.raises(InvalidEncodingError) as info:
+        await request.read_text()
+    assert info.value.status_code == 400
+
+
+async def test_read_json_empty_body_is_none(make_request: MakeRequest) -> None:
+    request, _ = make_request("POST", headers=[("content-type", "application/json")])
+    assert await request.read_json() is None
+
+
+@pytest.mark.parametrize("body", [b"{", b"nope", b"\xff", b'{"a": NaN'])
+async def test_read_json_invalid_is_400(make_request: MakeRequest, body: bytes) -> None:
+    request, _ = make_request("POST", body=body, headers=[("content-type", "application/json")])
+    with pytest.raises(InvalidJSONError) as info:
+        await request.read_json()
+    assert info.value.status_code == 400
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_read_json_refuses_other_media_types(
+    make_request: MakeRequest, content_type: str
+) -> None:
+    request, _ = make_request("POST", body=b"{}", headers=[("content-type", content_type)])
+    with pytest.raises(UnsupportedMediaTypeError) as info:
+        await request.read_json()
+    assert info.value.status_code == 415
+    assert await request.read_json(check_media_type=False) == {}
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "application/json; charset=utf-8", "application/vnd.api+json"]
+)
+async def test_read_json_accepts_json_media_types(
+    make_request: MakeRequest, content_type: str | None
+) -> None:
+    headers = [("content-type", content_type)] if content_type else []
+    request, _ = make_request("POST", body=b"[1]", headers=headers)
+    assert await request.read_json() == [1]
+
+
+async def test_read_json_with_a_custom_codec(make_request: MakeRequest) -> None:
+    seen: list[bytes] = []
+
+    def loads(data: bytes) -> Any:
+        seen.append(data)
+        return json.loads(data)
+
+    request, _ = make_request("POST", body=b'{"k": 2}')
+    assert await request.read_json(loads=loads) == {"k": 2}
+    assert seen == [b'{"k": 2}']
+
+
+@settings(max_examples=30)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=10,
+    )
+)
+def test_json_body_split_at_every_offset(value: Any) -> None:
+    body = json.dumps(value).encode()
+
+    async def read(chunks: list[bytes]) -> Any:
+        channel = Channel.with_body(*chunks)
+        return await Request(http_scope("POST"), channel.receive, channel.send).read_json()
+
+    async def check_all() -> None:
+        assert await read([bytes([b]) for b in body]) == value  # one byte at a time
+        for offset in range(len(body) + 1):
+            assert await read([body[:offset], body[offset:]]) == value
+
+    asyncio.run(check_all())
+
+
+async def test_optional_distributions_name_what_to_install(
+    make_request: MakeRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    request, _ = make_request("POST")
+    for module in ("asgikit.forms", "asgikit.files", "asgikit.websockets"):
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(MissingDistributionError, match="pip install asgikit-forms") as info:
+        await request.read_form()
+    assert isinstance(info.value, ImportError)
+    with pytest.raises(MissingDistributionError, match="pip install asgikit-files"):
+        await request.respond_file("/etc/hostname")
+    with pytest.raises(MissingDistributionError, match="pip install asgikit-websockets"):
+        await request.websocket_accept()
