@@ -77,7 +77,7 @@ def test_quoted_parameters_round_trip(params: dict[str, str]) -> None:
     ],
 )
 def test_parse_parameters_is_linear(build: object) -> None:
-    make = build  # type: ignore[assignment]
+    make = build
 
     def cost(n: int) -> float:
         value = make(n)  # type: ignore[operator]

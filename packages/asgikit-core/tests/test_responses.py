@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from asgikit.asgi import Message
 from asgikit.errors import (
     ClientDisconnectedError,
     HeaderValueError,
@@ -314,7 +315,8 @@ def test_server_sent_event_encoding() -> None:
 @pytest.mark.parametrize("field", ["event", "id"])
 def test_server_sent_event_fields_cannot_forge_others(field: str) -> None:
     with pytest.raises(HeaderValueError):
-        ServerSentEvent("x", **{field: "a\ndata: forged"})
+        options: dict[str, Any] = {field: "a\ndata: forged"}
+        ServerSentEvent("x", **options)
 
 
 async def test_event_stream_sends_events_and_keepalives(make_request: MakeRequest) -> None:
@@ -322,7 +324,7 @@ async def test_event_stream_sends_events_and_keepalives(make_request: MakeReques
     ping_seen = asyncio.Event()
     original_send = channel.send
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         await original_send(message)
         if message.get("body") == b": ping\n\n":
             ping_seen.set()

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+)
 from contextlib import suppress
 from http import HTTPMethod, HTTPStatus
 from types import TracebackType
@@ -266,7 +273,7 @@ class Request:
                 "read it with read_bytes() first to keep it for later readers"
             )
 
-    async def read_stream(self) -> AsyncIterator[bytes]:
+    async def read_stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in the chunks it arrives in; nothing is kept.
 
         A body already read in full is yielded from the cache. Raises
