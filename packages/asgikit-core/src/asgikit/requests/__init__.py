@@ -247,10 +247,7 @@ class Request:
     @property
     def content_length(self) -> int | None:
         """Content-Length, parsed strictly; a malformed value raises a 400 error."""
-        headers = self.headers
-        if "content-length" not in headers:
-            return None
-        return parse_content_length(headers.get_raw("content-length"))
+        return parse_content_length(self.headers.get_raw("content-length"))
 
     # -- reading the body ---------------------------------------------------------------
 
@@ -384,7 +381,9 @@ class Request:
         ``loads`` takes the codec: ``orjson.loads``, ``msgspec.json.decode``, ...
         """
         if check_media_type:
-            media_type = self.content_type
+            media_type = self.headers.get("content-type")
+            if media_type is not None and media_type != "application/json":
+                media_type = parse_content_type(media_type)[0]
             if media_type is not None and not (
                 media_type == "application/json" or media_type.endswith("+json")
             ):
@@ -558,7 +557,9 @@ class Request:
 
         Each item is a :class:`ServerSentEvent` or a ``str`` sent as its data. When no
         event comes for ``ping_interval`` seconds a comment is sent to keep proxies from
-        closing the connection. Stops cleanly, closing ``events``, when the client goes.
+        closing the connection. An event stream ends when the client goes away: then this
+        returns normally (``request.response.is_finished`` stays false), after closing
+        ``events``.
         """
         headers = self.response.headers
         headers.setdefault("cache-control", "no-cache")
@@ -576,6 +577,8 @@ class Request:
                     if isinstance(item, str):
                         item = ServerSentEvent(item)
                     await write(item.encode())
+        except ClientDisconnectedError:
+            return
         finally:
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:

@@ -1,0 +1,20 @@
+"""Streaming: a response written piece by piece as it is produced.
+Run: uv run uvicorn streaming:app --app-dir examples
+Try: curl -N http://127.0.0.1:8000/"""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgikit.asgi import Receive, Scope, Send
+from asgikit.requests import Request
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive, send)
+    count = request.query.get_first("count", "10")
+    total = min(int(count), 100) if count.isdigit() else 10
+    async with request.response_writer(media_type="text/plain") as write:
+        for i in range(1, total + 1):
+            await write(f"line {i} of {total}\n".encode())
+            await asyncio.sleep(0.1)
