@@ -10,11 +10,31 @@ from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientError
 from asgikit.requests import Request
 
+PAGE = """<!doctype html>
+<meta charset=utf-8><title>JSON echo</title>
+<h1>JSON echo</h1>
+<textarea id=body rows=4 cols=50>{"hello": "world"}</textarea><br>
+<button id=send>POST it</button>
+<pre id=answer></pre>
+<script>
+  document.getElementById("send").onclick = async () => {
+    const response = await fetch("./?page=1", {method: "POST",
+      headers: {"content-type": "application/json"},
+      body: document.getElementById("body").value});
+    document.getElementById("answer").textContent =
+      response.status + " " + JSON.stringify(await response.json(), null, 2);
+  };
+</script>
+"""
+
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     request = Request(scope, receive, send)
+    if request.method == HTTPMethod.GET:
+        await request.respond_text(PAGE, media_type="text/html")
+        return
     if request.method != HTTPMethod.POST:
-        request.response.headers.set("allow", "POST")
+        request.response.headers.set("allow", "GET, POST")
         await request.respond_json(
             {"error": "POST a JSON body here"}, status=HTTPStatus.METHOD_NOT_ALLOWED
         )

@@ -28,7 +28,11 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("streaming", "Streaming", "A response written line by line (response_writer)."),
     ("sse_clock", "Server-Sent Events clock", "The server's time pushed every second."),
     ("upload", "Form with file upload", "A multipart form; files saved to disk (asgikit-forms)."),
-    ("download", "File download with Range", "A file served with Range and resume (asgikit-files)."),
+    (
+        "download",
+        "File download with Range",
+        "A file served with Range and resume (asgikit-files).",
+    ),
     ("static_dir", "Static directory", "A folder served safely (asgikit-files StaticFiles)."),
     ("ws_echo", "WebSocket echo", "Every message comes back (asgikit-websockets)."),
     ("ws_chat", "WebSocket chat", "Open it in two windows and talk."),

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 APPS = Path(__file__).parent / "apps"
+EXAMPLES = Path(__file__).parent.parent / "examples"
 READY_MARKERS = {
     "uvicorn": "Uvicorn running on",
     "uvicorn-wsproto": "Uvicorn running on",
@@ -36,7 +37,7 @@ def free_port() -> int:
         return port
 
 
-def _command(server: str, target: str, port: int) -> list[str]:
+def _command(server: str, target: str, port: int, app_dir: Path) -> list[str]:
     if server in ("uvicorn", "uvicorn-wsproto"):
         cmd = [
             sys.executable,
@@ -48,7 +49,7 @@ def _command(server: str, target: str, port: int) -> list[str]:
             "--port",
             str(port),
             "--app-dir",
-            str(APPS),
+            str(app_dir),
             "--no-access-log",
         ]
         if server == "uvicorn-wsproto":
@@ -66,7 +67,7 @@ def _command(server: str, target: str, port: int) -> list[str]:
             "--port",
             str(port),
             "--working-dir",
-            str(APPS),
+            str(app_dir),
             target,
         ]
     if server == "hypercorn":
@@ -128,12 +129,15 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def start(
-        target: str, server: str = "uvicorn", env: dict[str, str] | None = None
+        target: str,
+        server: str = "uvicorn",
+        env: dict[str, str] | None = None,
+        app_dir: Path = APPS,
     ) -> RunningServer:
         port = free_port()
         process = subprocess.Popen(
-            _command(server, target, port),
-            cwd=APPS,
+            _command(server, target, port, app_dir),
+            cwd=app_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
