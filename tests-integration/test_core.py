@@ -65,11 +65,8 @@ def test_head_has_headers_and_no_body(server: Any) -> None:
     assert response.content == b""
 
 
-@pytest.mark.skipif(
-    CURL is None, reason="curl is installed by .ci/run; absent only on a bare dev machine"
-)
 def test_curl_posts_json_and_reads_the_answer(server: Any) -> None:
-    assert CURL is not None
+    assert CURL is not None, "curl is needed: scripts/check installs it"
     result = subprocess.run(
         [
             CURL,

@@ -692,9 +692,10 @@ class ResponseWriter:
         self._content_length = content_length
         self._watcher: asyncio.Task[bool] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._task: asyncio.Task[Any] | None = asyncio.current_task()
+        self._task: asyncio.Task[Any] | None = None
 
     async def __aenter__(self) -> Callable[[bytes], Any]:
+        self._task = asyncio.current_task()
         request = self._request
         response = request.response
         await response.start(
