@@ -1,1 +1,45 @@
-"""Work in progress."""
+"""Forms for asgikit: ``application/x-www-form-urlencoded`` and ``multipart/form-data``.
+
+:func:`read_form` reads a whole form into a :class:`FormData` (what
+``Request.read_form()`` returns); :func:`iter_parts` streams it one :class:`Part` at a
+time. Both take the same keyword-only limits, each with a safe default, and raise the
+errors of :mod:`asgikit.errors` (400, 413, 415) with messages that name the option
+that lifts the limit. Multipart parsing is done by defnull's ``multipart``
+(``PushMultipartParser``), under asgikit's own limits.
+"""
+
+from __future__ import annotations
+
+from asgikit.forms._filename import safe_filename
+from asgikit.forms._files import UploadedFile
+from asgikit.forms._limits import (
+    DEFAULT_MAX_BOUNDARY_LENGTH,
+    DEFAULT_MAX_FIELD_SIZE,
+    DEFAULT_MAX_FIELDS,
+    DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_MAX_FILES,
+    DEFAULT_MAX_MULTIPART_SIZE,
+    DEFAULT_MAX_PART_HEADER_SIZE,
+    DEFAULT_MAX_PART_HEADERS,
+    DEFAULT_SPOOL_THRESHOLD,
+)
+from asgikit.forms._parts import Part, iter_parts
+from asgikit.forms._read import FormData, read_form
+
+__all__ = [
+    "DEFAULT_MAX_BOUNDARY_LENGTH",
+    "DEFAULT_MAX_FIELDS",
+    "DEFAULT_MAX_FIELD_SIZE",
+    "DEFAULT_MAX_FILES",
+    "DEFAULT_MAX_FILE_SIZE",
+    "DEFAULT_MAX_MULTIPART_SIZE",
+    "DEFAULT_MAX_PART_HEADERS",
+    "DEFAULT_MAX_PART_HEADER_SIZE",
+    "DEFAULT_SPOOL_THRESHOLD",
+    "FormData",
+    "Part",
+    "UploadedFile",
+    "iter_parts",
+    "read_form",
+    "safe_filename",
+]

@@ -1,0 +1,263 @@
+"""Uploaded files: in memory while small, then in an anonymous temporary file.
+
+Every disk operation (creating the file, the write that crosses the spool threshold,
+later writes, reads, seeks, copies, close) runs in a worker thread, so the event loop
+never waits on the disk (Starlette CVE-2025-54121). Writes after the spill are batched
+into :data:`WRITE_BATCH`-sized thread calls instead of one per network chunk.
+The temporary file has no name on disk (``tempfile.TemporaryFile``): nothing is left
+behind when it is closed, when the form is garbage-collected, or when the process dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO, Final
+
+from asgikit.errors import StateError
+from asgikit.multivalue import MultiValueDict
+
+__all__ = ["UploadedFile"]
+
+WRITE_BATCH: Final = 1024 * 1024
+READ_CHUNK: Final = 64 * 1024
+_COPY_BUFFER: Final = 1024 * 1024
+
+
+class UploadedFile:
+    """A file that came in a multipart form.
+
+    ``filename`` is the client's name reduced to a safe base name (see
+    :func:`asgikit.forms.safe_filename`); ``content_type`` the part's media type
+    (``application/octet-stream`` when the client gave none); ``headers`` the part's
+    headers by lower-cased name. The content is read with :meth:`read`, iterated with
+    ``async for chunk in file`` or :meth:`chunks`, and copied with :meth:`save`.
+
+    Files larger than ``spool_threshold`` live in an unnamed temporary file that is
+    removed by :meth:`close` (or by the garbage collector as a last resort).
+    """
+
+    __slots__ = (
+        "_closed",
+        "_dir",
+        "_file",
+        "_memory",
+        "_pending",
+        "_pending_size",
+        "_position",
+        "_size",
+        "_threshold",
+        "content_type",
+        "filename",
+        "headers",
+        "name",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        filename: str,
+        content_type: str | None = None,
+        headers: MultiValueDict[str] | None = None,
+        *,
+        spool_threshold: int = 1024 * 1024,
+        spool_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.filename = filename
+        self.content_type = content_type or "application/octet-stream"
+        self.headers: MultiValueDict[str] = headers if headers is not None else MultiValueDict()
+        self._threshold = spool_threshold
+        self._dir = spool_dir
+        self._memory: bytearray | None = bytearray()
+        self._file: IO[bytes] | None = None
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._size = 0
+        self._position = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"<UploadedFile {self.name!r} filename={self.filename!r} "
+            f"content_type={self.content_type!r} size={self._size}>"
+        )
+
+    @property
+    def size(self) -> int:
+        """The size in bytes."""
+        return self._size
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the content is held in memory (``False`` once spilled to disk)."""
+        return self._file is None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- writing (the form reader) -------------------------------------------------------
+
+    async def write(self, data: bytes) -> None:
+        """Append ``data``. The form reader calls this; applications rarely need to."""
+        self._check_open()
+        size = len(data)
+        if not size:
+            return
+        memory = self._memory
+        if memory is not None:
+            if self._size + size <= self._threshold:
+                memory += data
+                self._size += size
+                return
+            # This write crosses the threshold: the file is created and the memory copied
+            # in a worker thread, never on the event loop.
+            self._file = await asyncio.to_thread(self._spill, memory, data)
+            self._memory = None
+            self._size += size
+            return
+        self._pending.append(data)
+        self._pending_size += size
+        self._size += size
+        if self._pending_size >= WRITE_BATCH:
+            await self._flush()
+
+    def _spill(self, memory: bytearray, data: bytes) -> IO[bytes]:
+        file = tempfile.TemporaryFile(dir=self._dir)  # noqa: SIM115 - closed by close()
+        try:
+            file.write(memory)
+            file.write(data)
+        except BaseException:
+            file.close()
+            raise
+        return file
+
+    async def _flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        self._pending_size = 0
+        file = self._file
+        assert file is not None  # pending data only exists after the spill
+        await asyncio.to_thread(file.writelines, pending)
+
+    async def finish(self) -> None:
+        """Write out what is still buffered and rewind; called when the part ends."""
+        await self._flush()
+        self._position = 0
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StateError(f"uploaded file {self.filename!r} is closed")
+
+    async def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes from the current position (all of them if negative)."""
+        self._check_open()
+        if self._pending:
+            await self._flush()
+        start = self._position
+        end = self._size if size < 0 else min(self._size, start + size)
+        if end <= start:
+            return b""
+        memory = self._memory
+        if memory is not None:
+            data = bytes(memoryview(memory)[start:end])
+        else:
+            data = await asyncio.to_thread(self._read_at, start, end - start)
+        self._position = start + len(data)
+        return data
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        file = self._file
+        assert file is not None
+        file.seek(offset)
+        return file.read(size)
+
+    async def seek(self, offset: int) -> int:
+        """Move the read position to ``offset`` bytes from the start; return it."""
+        self._check_open()
+        if offset < 0:
+            raise ValueError(f"negative seek position {offset}")
+        self._position = min(offset, self._size)
+        return self._position
+
+    def tell(self) -> int:
+        """The read position."""
+        return self._position
+
+    async def chunks(self, size: int = READ_CHUNK) -> AsyncIterator[bytes]:
+        """Yield the content from the current position in chunks of ``size`` bytes."""
+        if size <= 0:
+            raise ValueError(f"chunk size must be positive, not {size}")
+        while chunk := await self.read(size):
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.chunks()
+
+    async def save(self, path: str | os.PathLike[str]) -> int:
+        """Copy the whole content to ``path`` (created or truncated) in a worker thread;
+        return the number of bytes written. The read position does not move."""
+        self._check_open()
+        if self._pending:
+            await self._flush()
+        memory = self._memory
+        if memory is not None:
+            return await asyncio.to_thread(_write_bytes, path, bytes(memory))
+        return await asyncio.to_thread(self._copy_to, path)
+
+    def _copy_to(self, path: str | os.PathLike[str]) -> int:
+        file = self._file
+        assert file is not None
+        file.seek(0)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(file, out, _COPY_BUFFER)
+        return self._size
+
+    # -- closing -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Release the content; a temporary file is closed (and so removed) in a worker
+        thread. Closing twice is allowed."""
+        file = self._release()
+        if file is not None:
+            await asyncio.to_thread(file.close)
+
+    def _release(self) -> IO[bytes] | None:
+        self._closed = True
+        self._memory = None
+        self._pending = []
+        file, self._file = self._file, None
+        return file
+
+    def close_now(self) -> None:
+        """Close on the calling thread: for error paths that must not await."""
+        file = self._release()
+        if file is not None:
+            file.close()
+
+    async def __aenter__(self) -> UploadedFile:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        # Last resort for a form nobody closed: no ResourceWarning, no file left.
+        file = self._file
+        if file is not None:
+            self._file = None
+            file.close()
+
+
+def _write_bytes(path: str | os.PathLike[str], data: bytes) -> int:
+    with open(path, "wb") as out:
+        out.write(data)
+    return len(data)

@@ -1,0 +1,136 @@
+"""The limits every form read obeys, and the errors raised when one is crossed.
+
+One set of limits serves urlencoded and multipart bodies alike, so that no encoding
+skips a limit the other one has (Starlette CVE-2026-54283).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass
+
+from asgikit.errors import ContentTooLargeError, InvalidEncodingError, InvalidFormError
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+DEFAULT_MAX_FIELDS = 1000
+DEFAULT_MAX_FILES = 100
+DEFAULT_MAX_FIELD_SIZE = 1 * MiB
+DEFAULT_MAX_FILE_SIZE = 1 * GiB
+DEFAULT_MAX_MULTIPART_SIZE = 2 * GiB
+DEFAULT_MAX_PART_HEADERS = 8
+DEFAULT_MAX_PART_HEADER_SIZE = 8 * KiB
+DEFAULT_MAX_BOUNDARY_LENGTH = 256
+DEFAULT_SPOOL_THRESHOLD = 1 * MiB
+
+# Longest charset name accepted from a client; real ones are under 20 characters.
+_MAX_CHARSET_NAME = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The options of one form read, checked once when the read starts."""
+
+    max_fields: int = DEFAULT_MAX_FIELDS
+    max_files: int = DEFAULT_MAX_FILES
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_body_size: int | None = None
+    max_part_headers: int = DEFAULT_MAX_PART_HEADERS
+    max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE
+    max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH
+    spool_threshold: int = DEFAULT_SPOOL_THRESHOLD
+    spool_dir: str | os.PathLike[str] | None = None
+    charset: str = "utf-8"
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_fields",
+            "max_files",
+            "max_field_size",
+            "max_file_size",
+            "max_part_headers",
+            "max_part_header_size",
+            "max_boundary_length",
+            "spool_threshold",
+        ):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise ValueError(f"{name} must be an int >= 0, not {value!r}")
+        if self.max_body_size is not None and (
+            type(self.max_body_size) is not int or self.max_body_size < 0
+        ):
+            raise ValueError(
+                f"max_body_size must be an int >= 0 or None, not {self.max_body_size!r}"
+            )
+        check_charset(self.charset, programmer=True)
+
+
+def too_large(what: str, limit: int, option: str) -> ContentTooLargeError:
+    """A 413 error whose message names the limit and the keyword that lifts it."""
+    return ContentTooLargeError(f"{what} ({option}={limit})", limit=limit, option=option)
+
+
+def too_many_fields(limit: int) -> ContentTooLargeError:
+    return too_large(f"form has more than {limit} fields", limit, "max_fields")
+
+
+def too_many_files(limit: int) -> ContentTooLargeError:
+    return too_large(f"form has more than {limit} files", limit, "max_files")
+
+
+def body_too_large(limit: int) -> ContentTooLargeError:
+    return too_large(f"form body is larger than {limit} bytes", limit, "max_body_size")
+
+
+def field_too_large(name: str, limit: int) -> ContentTooLargeError:
+    return too_large(
+        f"form field {shorten(name)!r} is larger than {limit} bytes", limit, "max_field_size"
+    )
+
+
+def file_too_large(name: str, limit: int) -> ContentTooLargeError:
+    return too_large(
+        f"uploaded file in field {shorten(name)!r} is larger than {limit} bytes",
+        limit,
+        "max_file_size",
+    )
+
+
+def shorten(text: str, size: int = 60) -> str:
+    """Client text quoted in an error message, cut so that messages stay short."""
+    return text if len(text) <= size else text[:size] + "..."
+
+
+def check_charset(name: str, *, programmer: bool = False) -> str:
+    """Return the codec name for ``name``; an unknown or non-text codec is a 400 error
+    (a :class:`ValueError` when the application passed it)."""
+    try:
+        if len(name) > _MAX_CHARSET_NAME:
+            raise LookupError(name)
+        info = codecs.lookup(name)
+        # bytes.decode() refuses codecs such as "base64" or "rot13"; so do we.
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(name)
+    except LookupError:
+        if programmer:
+            raise ValueError(f"unknown charset {name!r}") from None
+        raise InvalidEncodingError(f"unknown charset {shorten(name)!r} in the form") from None
+    return info.name
+
+
+def decode_text(data: bytes, charset: str, name: str) -> str:
+    """Decode a text field strictly; undecodable bytes are a 400 error."""
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError:
+        raise InvalidEncodingError(
+            f"form field {shorten(name)!r} is not valid {charset} text"
+        ) from None
+
+
+def malformed(message: str) -> InvalidFormError:
+    return InvalidFormError(f"malformed multipart body: {message}")

@@ -1,0 +1,248 @@
+"""Every multipart limit at, just under and just over; each error names its option and
+fires as soon as the limit is crossed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from asgikit.errors import ContentTooLargeError, InvalidFormError
+from asgikit.forms import iter_parts, read_form
+
+B = "asgikit-test-boundary-7f3a"
+CT = f"multipart/form-data; boundary={B}"
+END = f"--{B}--\r\n".encode()
+
+
+def part(headers: str, content: bytes = b"") -> bytes:
+    return f"--{B}\r\n{headers}\r\n\r\n".encode() + content + b"\r\n"
+
+
+def field(name: str, value: bytes = b"v") -> bytes:
+    return part(f'Content-Disposition: form-data; name="{name}"', value)
+
+
+def file(name: str, content: bytes = b"x") -> bytes:
+    return part(f'Content-Disposition: form-data; name="{name}"; filename="{name}.bin"', content)
+
+
+async def check(
+    make_request: Any,
+    body: bytes,
+    ok: bool,
+    message: str,
+    option: str,
+    limit: int,
+    **options: Any,
+) -> None:
+    request = make_request([body], CT)
+    if ok:
+        async with await read_form(request, **options):
+            return
+    with pytest.raises(ContentTooLargeError) as info:
+        await read_form(request, **options)
+    assert str(info.value) == message
+    assert (info.value.option, info.value.limit, info.value.status_code) == (option, limit, 413)
+
+
+@pytest.mark.parametrize(("count", "ok"), [(4, True), (5, True), (6, False)])
+async def test_max_fields(make_request: Any, count: int, ok: bool) -> None:
+    body = b"".join(field(f"f{i}") for i in range(count)) + file("doc") + END
+    await check(
+        make_request,
+        body,
+        ok,
+        "form has more than 5 fields (max_fields=5)",
+        "max_fields",
+        5,
+        max_fields=5,
+    )
+
+
+@pytest.mark.parametrize(("count", "ok"), [(2, True), (3, True), (4, False)])
+async def test_max_files(make_request: Any, count: int, ok: bool) -> None:
+    body = field("a") + b"".join(file(f"f{i}") for i in range(count)) + END
+    await check(
+        make_request,
+        body,
+        ok,
+        "form has more than 3 files (max_files=3)",
+        "max_files",
+        3,
+        max_files=3,
+    )
+
+
+@pytest.mark.parametrize(("size", "ok"), [(99, True), (100, True), (101, False)])
+async def test_max_field_size(make_request: Any, size: int, ok: bool) -> None:
+    body = field("a", b"x" * size) + file("big", b"y" * 1000) + END
+    await check(
+        make_request,
+        body,
+        ok,
+        "form field 'a' is larger than 100 bytes (max_field_size=100)",
+        "max_field_size",
+        100,
+        max_field_size=100,
+    )
+
+
+@pytest.mark.parametrize(("size", "ok"), [(99, True), (100, True), (101, False)])
+async def test_max_file_size(make_request: Any, size: int, ok: bool) -> None:
+    body = field("a", b"x" * 1000) + file("doc", b"y" * size) + END
+    await check(
+        make_request,
+        body,
+        ok,
+        "uploaded file in field 'doc' is larger than 100 bytes (max_file_size=100)",
+        "max_file_size",
+        100,
+        max_file_size=100,
+        spool_threshold=10,
+    )
+
+
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+async def test_max_body_size(make_request: Any, delta: int) -> None:
+    # delta > 0: the body is that many bytes over the limit.
+    body = field("a", b"x" * 50) + END
+    limit = len(body) - delta
+    await check(
+        make_request,
+        body,
+        delta <= 0,
+        f"form body is larger than {limit} bytes (max_body_size={limit})",
+        "max_body_size",
+        limit,
+        max_body_size=limit,
+    )
+
+
+async def test_declared_length_over_the_cap_fails_before_reading(make_built: Any) -> None:
+    built = make_built([field("a") + END], CT, [("content-length", "10000")])
+    with pytest.raises(ContentTooLargeError, match=r"\(max_body_size=1000\)"):
+        await read_form(built.request, max_body_size=1000)
+    assert built.channel.receive_calls == 0
+
+
+async def test_default_multipart_cap_is_2_gib(make_built: Any) -> None:
+    built = make_built([field("a") + END], CT, [("content-length", str(2 * 1024**3 + 1))])
+    with pytest.raises(ContentTooLargeError, match=r"\(max_body_size=2147483648\)"):
+        await read_form(built.request)
+
+
+@pytest.mark.parametrize(("count", "ok"), [(3, True), (4, True), (5, False)])
+async def test_max_part_headers(make_request: Any, count: int, ok: bool) -> None:
+    extra = "".join(f"\r\nX-H{i}: v" for i in range(count - 1))
+    body = part(f'Content-Disposition: form-data; name="a"{extra}', b"v") + END
+    await check(
+        make_request,
+        body,
+        ok,
+        "form part has more than 4 headers (max_part_headers=4)",
+        "max_part_headers",
+        4,
+        max_part_headers=4,
+    )
+
+
+@pytest.mark.parametrize(("pad", "ok"), [(48, True), (49, True), (50, False)])
+async def test_max_part_header_size(make_request: Any, pad: int, ok: bool) -> None:
+    # "Content-Disposition" + "form-data; name=\"a\"" + 4 = 42; "X-Pad" + pad + 4 = 9 + pad.
+    headers = 'Content-Disposition: form-data; name="a"\r\nX-Pad: ' + "p" * pad
+    await check(
+        make_request,
+        part(headers, b"v") + END,
+        ok,
+        "form part headers are larger than 100 bytes (max_part_header_size=100)",
+        "max_part_header_size",
+        100,
+        max_part_header_size=100,
+    )
+
+
+async def test_one_endless_header_line(make_built: Any) -> None:
+    # python-multipart CVE-2026-42561: a header that never ends is refused at the limit.
+    start = f'--{B}\r\nContent-Disposition: form-data; name="a"; x="'.encode()
+    built = make_built([start, *([b"y" * 4096] * 1000)], CT)
+    with pytest.raises(ContentTooLargeError, match=r"max_part_header_size=8192"):
+        await read_form(built.request)
+    assert built.channel.receive_calls <= 4
+
+
+async def test_endless_header_lines(make_built: Any) -> None:
+    start = f'--{B}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()
+    built = make_built([start, *([b"X-A: b\r\n" * 100] * 1000)], CT)
+    with pytest.raises(ContentTooLargeError, match=r"max_part_headers=8"):
+        await read_form(built.request)
+    assert built.channel.receive_calls <= 2
+
+
+@pytest.mark.parametrize(("length", "ok"), [(69, True), (70, True), (71, False)])
+async def test_max_boundary_length(make_request: Any, length: int, ok: bool, encode: Any) -> None:
+    boundary = "b" * length
+    body = encode([("a", "1")], boundary=boundary)
+    request = make_request([body], f"multipart/form-data; boundary={boundary}")
+    if ok:
+        assert await read_form(request, max_boundary_length=70) == {"a": "1"}
+    else:
+        with pytest.raises(InvalidFormError) as info:
+            await read_form(request, max_boundary_length=70)
+        assert str(info.value) == (
+            "the multipart boundary is longer than 70 characters (max_boundary_length=70)"
+        )
+        assert info.value.status_code == 400
+
+
+async def test_default_boundary_limit_is_256(make_request: Any) -> None:
+    request = make_request([b""], "multipart/form-data; boundary=" + "b" * 257)
+    with pytest.raises(InvalidFormError, match=r"max_boundary_length=256"):
+        await read_form(request)
+
+
+async def test_big_field_is_refused_within_one_chunk_of_the_limit(make_built: Any) -> None:
+    # Werkzeug CVE-2024-49767 / Starlette CVE-2024-47874: the size counts across chunks.
+    head = f'--{B}\r\nContent-Disposition: form-data; name="a"\r\n\r\n'.encode()
+    chunk = b"x" * 65536
+    built = make_built([head, *([chunk] * 80)], CT)
+    with pytest.raises(ContentTooLargeError, match=r"max_field_size=1048576"):
+        await read_form(built.request)
+    assert built.channel.receive_calls <= 1 + 1024 * 1024 // 65536 + 1
+
+
+async def test_many_tiny_parts_are_refused_at_the_limit(make_request: Any) -> None:
+    # The Feb 2023 batch (Starlette CVE-2023-30798 and friends): 50,000 empty parts.
+    body = field("a", b"") * 50_000 + END
+    with pytest.raises(ContentTooLargeError, match=r"max_fields=1000"):
+        await read_form(make_request([body], CT), max_body_size=len(body))
+
+
+async def test_many_tiny_files_keep_few_files_open(
+    make_request: Any, spool_dir: Any, open_files: Any
+) -> None:
+    body = file("f", b"") * 5_000 + END
+    with pytest.raises(ContentTooLargeError, match=r"max_files=100"):
+        await read_form(make_request([body], CT), spool_threshold=0, spool_dir=spool_dir)
+    assert open_files(spool_dir) == []
+
+
+async def test_no_boundary_in_the_first_bytes(make_built: Any) -> None:
+    # aiohttp #13652: a body that never shows its boundary is not read forever.
+    built = make_built([b"\r\n" * 2048] * 1000, CT)
+    with pytest.raises(InvalidFormError, match=r"no boundary in the first 8192 bytes"):
+        await read_form(built.request)
+    assert built.channel.receive_calls <= 4
+
+
+async def test_a_short_preamble_is_fine(make_request: Any) -> None:
+    body = b"\r\n" * 1000 + field("a") + END
+    assert await read_form(make_request([body], CT)) == {"a": "v"}
+
+
+async def test_streaming_api_has_the_same_limits(make_request: Any) -> None:
+    body = field("a") + file("doc", b"y" * 101) + END
+    request = make_request([body], CT)
+    with pytest.raises(ContentTooLargeError, match=r"max_file_size=100"):
+        async for p in iter_parts(request, max_file_size=100):
+            await p.read()

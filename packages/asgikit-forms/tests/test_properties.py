@@ -1,0 +1,124 @@
+"""Hypothesis: random forms survive a round trip, however the body is cut, and random
+bytes never raise anything but asgikit's client errors."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from asgikit.errors import ClientError
+from asgikit.forms import UploadedFile, iter_parts, read_form, safe_filename
+
+B = "asgikit-test-boundary-7f3a"
+CT = f"multipart/form-data; boundary={B}"
+
+# A NUL in a part header is refused (tested elsewhere), so names hold none.
+names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+)
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+files = st.tuples(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
+    st.sampled_from(["application/octet-stream", "text/plain", "image/png"]),
+    st.binary(max_size=3000),
+)
+forms = st.lists(st.tuples(names, st.one_of(texts, files)), max_size=12)
+cuts = st.lists(st.integers(min_value=0, max_value=100_000), max_size=6)
+settings_ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def cut(body: bytes, offsets: list[int]) -> list[bytes]:
+    points = sorted({o % (len(body) + 1) for o in offsets})
+    edges = [0, *points, len(body)]
+    return [body[a:b] for a, b in itertools.pairwise(edges)]
+
+
+def expected_of(fields: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields:
+        if isinstance(value, tuple):
+            value = (safe_filename(value[0]), value[1], value[2])
+        if name in out:
+            current = out[name]
+            out[name] = [*current, value] if isinstance(current, list) else [current, value]
+        else:
+            out[name] = value
+    return out
+
+
+@settings_
+@given(fields=forms, offsets=cuts, threshold=st.sampled_from([0, 100, 1 << 20]))
+async def test_multipart_round_trip(
+    fields: list[tuple[str, Any]],
+    offsets: list[int],
+    threshold: int,
+    encode: Any,
+    make_request: Any,
+    plain: Any,
+) -> None:
+    body = encode(fields)
+    request = make_request(cut(body, offsets), CT)
+    async with await read_form(request, spool_threshold=threshold) as form:
+        assert await plain(form) == expected_of(fields)
+
+
+@settings_
+@given(fields=forms, offsets=cuts)
+async def test_streaming_round_trip(
+    fields: list[tuple[str, Any]], offsets: list[int], encode: Any, make_request: Any
+) -> None:
+    body = encode(fields)
+    got = []
+    async for part in iter_parts(make_request(cut(body, offsets), CT)):
+        if part.is_file:
+            got.append((part.name, (part.filename, part.content_type, await part.read())))
+        else:
+            got.append((part.name, await part.text()))
+    assert got == [
+        (name, (safe_filename(v[0]), v[1], v[2]) if isinstance(v, tuple) else v)
+        for name, v in fields
+    ]
+
+
+@settings_
+@given(fields=st.lists(st.tuples(names, texts), max_size=30), offsets=cuts)
+async def test_urlencoded_round_trip(
+    fields: list[tuple[str, str]], offsets: list[int], make_request: Any
+) -> None:
+    body = "&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in fields).encode()
+    form = await read_form(make_request(cut(body, offsets), "application/x-www-form-urlencoded"))
+    assert form == expected_of(list(fields))
+
+
+@settings_
+@given(body=st.binary(max_size=2000), offsets=cuts)
+async def test_random_bytes_raise_only_client_errors(
+    body: bytes, offsets: list[int], make_request: Any
+) -> None:
+    try:
+        form = await read_form(make_request(cut(body, offsets), CT), spool_threshold=10)
+    except ClientError:
+        return
+    await form.close()
+
+
+@settings_
+@given(fields=forms, data=st.data())
+async def test_mutated_bodies_raise_only_client_errors(
+    fields: list[tuple[str, Any]], data: Any, encode: Any, make_request: Any
+) -> None:
+    body = bytearray(encode(fields))
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(body) - 1))
+        body[at] = data.draw(st.sampled_from(b'\r\n-"\\;=\x00a'))
+    try:
+        form = await read_form(make_request([bytes(body)], CT), spool_threshold=10)
+    except ClientError:
+        return
+    for value in form.files():
+        assert isinstance(value, UploadedFile)
+    await form.close()
