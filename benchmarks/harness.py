@@ -51,7 +51,9 @@ class _Server:
         if index < len(self.messages):
             self.index = index + 1
             return self.messages[index]
-        await self.never  # like a server whose client is still there
+        # Like a server whose client is still there. Shielded: an app that cancels its
+        # receive() (Starlette's disconnect listener) must not cancel it for the others.
+        await asyncio.shield(self.never)
         raise AssertionError("unreachable")
 
     async def send(self, message: dict[str, Any]) -> None:

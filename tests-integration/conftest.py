@@ -13,6 +13,7 @@ import selectors
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 READY_MARKERS = {
     "uvicorn": "Uvicorn running on",
     "uvicorn-wsproto": "Uvicorn running on",
-    "granian": "Listening at",
+    "granian": "Started worker",
     "hypercorn": "Running on",
 }
 SERVERS = ("uvicorn", "granian", "hypercorn")
@@ -114,6 +115,8 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
         running.log.append(line)
         seen = marker in line
     selector.close()
+    # Keep reading the server's output, or a chatty server fills the pipe and stalls.
+    threading.Thread(target=_drain, args=(running,), daemon=True).start()
     # The log line comes just before the socket accepts; a connect confirms it.
     while True:
         try:
@@ -122,6 +125,16 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
         except OSError:
             if time.monotonic() > deadline:
                 raise
+
+
+def _drain(running: RunningServer) -> None:
+    stream = running.process.stdout
+    assert stream is not None
+    try:
+        for line in stream:
+            running.log.append(line)
+    except ValueError:  # the pipe was closed when the test ended
+        pass
 
 
 @pytest.fixture

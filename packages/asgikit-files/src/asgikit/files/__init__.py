@@ -1,1 +1,56 @@
-"""Work in progress."""
+"""File responses with full HTTP semantics, and static directories.
+
+:func:`respond_file` answers a request with a file: Content-Type, Content-Length,
+Last-Modified, a strong ETag, conditional requests (304, 412), ranges (206, multipart
+byteranges, 416), HEAD, downloads, and the server's ``http.response.pathsend`` when it
+offers it. :func:`serve_static` and :class:`StaticFiles` serve a directory safely.
+``Request.respond_file(path, ...)`` of asgikit-core calls :func:`respond_file`.
+
+The protocol decisions are pure functions, usable on their own: :func:`parse_range`,
+:func:`evaluate_preconditions`, :func:`if_range_allows`, :func:`negotiate_encoding`,
+:func:`content_disposition`, :func:`safe_path_segments`.
+"""
+
+from __future__ import annotations
+
+from asgikit.files._conditional import (
+    evaluate_preconditions,
+    format_http_date,
+    if_range_allows,
+    make_etag,
+    parse_http_date,
+)
+from asgikit.files._content import (
+    DEFAULT_MEDIA_TYPE,
+    MEDIA_TYPES,
+    content_disposition,
+    guess_media_type,
+    negotiate_encoding,
+    parse_accept_encoding,
+)
+from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
+from asgikit.files._respond import DEFAULT_CHUNK_SIZE, FileChangedError, respond_file
+from asgikit.files._static import StaticFiles, safe_path_segments, serve_static
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_RANGES",
+    "DEFAULT_MEDIA_TYPE",
+    "MEDIA_TYPES",
+    "ByteRange",
+    "FileChangedError",
+    "StaticFiles",
+    "content_disposition",
+    "evaluate_preconditions",
+    "format_http_date",
+    "guess_media_type",
+    "if_range_allows",
+    "make_etag",
+    "negotiate_encoding",
+    "parse_accept_encoding",
+    "parse_http_date",
+    "parse_range",
+    "respond_file",
+    "safe_path_segments",
+    "serve_static",
+]

@@ -1,0 +1,168 @@
+"""Content headers of file responses: media types, Content-Disposition, Accept-Encoding.
+
+Pure functions. The media type table is our own, not the host's ``/etc/mime.types``, so
+a file gets the same Content-Type on every machine.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import quote
+
+__all__ = ["content_disposition", "guess_media_type", "negotiate_encoding"]
+
+_TEXT = "text/"
+MEDIA_TYPES: dict[str, str] = {
+    # text (the charset is added when the response starts)
+    ".html": "text/html", ".htm": "text/html", ".css": "text/css",
+    ".js": "text/javascript", ".mjs": "text/javascript", ".cjs": "text/javascript",
+    ".txt": "text/plain", ".text": "text/plain", ".log": "text/plain",
+    ".csv": "text/csv", ".tsv": "text/tab-separated-values", ".md": "text/markdown",
+    ".markdown": "text/markdown", ".xml": "application/xml", ".xsl": "application/xml",
+    ".vtt": "text/vtt", ".ics": "text/calendar", ".rtf": "application/rtf",
+    ".svg": "image/svg+xml", ".svgz": "image/svg+xml",
+    # data
+    ".json": "application/json", ".map": "application/json", ".jsonld": "application/ld+json",
+    ".webmanifest": "application/manifest+json", ".geojson": "application/geo+json",
+    ".yaml": "application/yaml", ".yml": "application/yaml", ".toml": "application/toml",
+    ".wasm": "application/wasm", ".pdf": "application/pdf", ".epub": "application/epub+zip",
+    ".atom": "application/atom+xml", ".rss": "application/rss+xml",
+    # images
+    ".png": "image/png", ".apng": "image/apng", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+    ".ico": "image/vnd.microsoft.icon",
+    ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic",
+    # fonts
+    ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf",
+    ".eot": "application/vnd.ms-fontobject",
+    # audio and video
+    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac", ".oga": "audio/ogg",
+    ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac",
+    ".weba": "audio/webm", ".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
+    ".ogv": "video/ogg", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo", ".mpeg": "video/mpeg", ".mpg": "video/mpeg",
+    # archives
+    ".zip": "application/zip", ".gz": "application/gzip", ".tgz": "application/gzip",
+    ".bz2": "application/x-bzip2", ".xz": "application/x-xz", ".zst": "application/zstd",
+    ".tar": "application/x-tar", ".7z": "application/x-7z-compressed",
+    ".rar": "application/vnd.rar",
+    # documents
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}  # fmt: skip
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+
+
+def guess_media_type(name: str) -> str:
+    """The media type for a file name, from its last extension (case-insensitive);
+    ``application/octet-stream`` when unknown. ``"app.js"`` → ``"text/javascript"``
+    (RFC 9239), ``"data.tar.gz"`` → ``"application/gzip"``: the file as it is stored."""
+    slash = max(name.rfind("/"), name.rfind("\\"))
+    dot = name.rfind(".")
+    if dot <= slash + 1:  # no extension, or a dotfile such as ".env"
+        return DEFAULT_MEDIA_TYPE
+    return MEDIA_TYPES.get(name[dot:].lower(), DEFAULT_MEDIA_TYPE)
+
+
+# RFC 8187 §3.2.1: attr-char = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "."
+#                              / "^" / "_" / "`" / "|" / "~"; quote() keeps A-Z a-z 0-9 _.-~
+_ATTR_SAFE = "!#$&+^`|"
+# Replaced in both forms: path separators, and in the quoted ASCII form the characters
+# a quoted-string would need to escape ("\ and DQUOTE) and "%", which some browsers decode.
+_UNSAFE_ASCII = frozenset('"\\/%')
+
+
+def content_disposition(filename: str, *, disposition: str = "attachment") -> str:
+    """A ``Content-Disposition`` value that makes the client save the body as ``filename``.
+
+    RFC 6266 §4.3: ``filename="..."`` holds an ASCII fallback, where accents are
+    dropped (``résumé.pdf`` → ``resume.pdf``) and any other character that is not
+    printable ASCII, and ``"``, ``\\``, ``/`` and ``%``, becomes ``_``. When that differs
+    from the name, ``filename*=UTF-8''...`` (RFC 8187) carries the name percent-encoded.
+    Control characters (CR, LF, NUL, ...) and path separators become ``_`` in both, so a
+    name from user input cannot add a header or parameter, or a directory. An empty name
+    becomes ``download``. ``disposition`` is ``"attachment"`` or ``"inline"``.
+    """
+    if disposition not in ("attachment", "inline"):
+        raise ValueError(f"disposition must be 'attachment' or 'inline', not {disposition!r}")
+    cleaned = "".join(
+        "_" if ch in "/\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+        for ch in filename
+    ).strip()
+    if not cleaned:
+        cleaned = "download"
+    fallback = "".join(
+        ch if " " <= ch <= "~" and ch not in _UNSAFE_ASCII else "_"
+        for ch in unicodedata.normalize("NFKD", cleaned)
+        if not unicodedata.combining(ch)
+    )
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != cleaned:
+        value += "; filename*=UTF-8''" + quote(cleaned, safe=_ATTR_SAFE, errors="replace")
+    return value
+
+
+def _qvalue(text: str) -> float | None:
+    """RFC 9110 §12.4.2: ``qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )``."""
+    head, dot, tail = text.partition(".")
+    if len(tail) > 3 or (dot and tail and not (tail.isascii() and tail.isdigit())):
+        return None
+    if head == "0":
+        return float("0." + tail) if tail else 0.0
+    if head == "1" and tail.strip("0") == "":
+        return 1.0
+    return None
+
+
+def parse_accept_encoding(value: str) -> dict[str, float]:
+    """``"gzip;q=0.8, br"`` → ``{"gzip": 0.8, "br": 1.0}``: codings lower-cased, the first
+    mention wins, ``x-gzip`` read as ``gzip``, elements with a malformed weight skipped."""
+    prefs: dict[str, float] = {}
+    for item in value.split(","):
+        coding, _, params = item.partition(";")
+        coding = coding.strip(" \t").lower()
+        if not coding:
+            continue
+        weight: float | None = 1.0
+        for param in params.split(";") if params else ():
+            name, _, raw = param.partition("=")
+            if name.strip(" \t").lower() == "q":
+                weight = _qvalue(raw.strip(" \t"))
+                break
+        if weight is None:
+            continue
+        if coding == "x-gzip":
+            coding = "gzip"
+        prefs.setdefault(coding, weight)
+    return prefs
+
+
+def negotiate_encoding(accept_encoding: str | None, available: Sequence[str]) -> str | None:
+    """The content coding to send among ``available`` (in the server's order of
+    preference, say ``("br", "gzip")``), or ``None`` for the file as it is.
+
+    RFC 9110 §12.5.3: a coding is acceptable if it is listed, or ``*`` is, with a
+    weight above 0 (``q=0`` refuses it). The highest weight wins, ties go to the
+    earlier of ``available``, and a coding is chosen over the identity unless the
+    client gives ``identity`` a higher weight. No Accept-Encoding: the identity.
+    """
+    if not accept_encoding or not available:
+        return None
+    prefs = parse_accept_encoding(accept_encoding)
+    star = prefs.get("*")
+    best: str | None = None
+    best_q = 0.0
+    for coding in available:
+        q = prefs.get(coding, star)
+        if q is not None and q > best_q:
+            best, best_q = coding, q
+    identity = prefs.get("identity")
+    if best is not None and identity is not None and identity > best_q:
+        return None
+    return best

@@ -1,0 +1,145 @@
+"""The Range header (RFC 9110 §14), parsed without regular expressions and in one pass.
+
+Sans-IO: :func:`parse_range` takes the header text and the representation's size and
+returns the byte ranges to send, sorted and merged, or ``None`` when the header is to be
+ignored. The cost is linear in the header's length whatever it holds, and at most
+``max_ranges`` specs are looked at, so a hostile header costs nothing (Starlette
+CVE-2025-62727: a quadratic pattern scan and an O(n²) merge).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from asgikit.errors import RangeNotSatisfiableError
+
+__all__ = ["DEFAULT_MAX_RANGES", "ByteRange", "parse_range"]
+
+DEFAULT_MAX_RANGES = 100
+
+# 18 decimal digits stay below 2**63; a longer position is past the end of any file, and
+# reading it whole would cost time (and trip Python's int-from-str digit limit).
+_MAX_DIGITS = 18
+_HUGE: int = 10**18
+
+
+class ByteRange(NamedTuple):
+    """The bytes ``first`` to ``last`` of a representation, both included (RFC 9110
+    ``first-pos`` and ``last-pos``)."""
+
+    first: int
+    last: int
+
+    @property
+    def length(self) -> int:
+        return self.last - self.first + 1
+
+
+def _position(text: str) -> int | None:
+    """``1*DIGIT`` in ASCII (``str.isdigit`` alone accepts "²" and Arabic-Indic digits)."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    if len(text) > _MAX_DIGITS:
+        return _HUGE
+    return int(text)
+
+
+def _invalid(size: int, item: str) -> RangeNotSatisfiableError:
+    shown = item if len(item) <= 40 else item[:40] + "..."
+    return RangeNotSatisfiableError(f"invalid range {shown!r} in the Range header", size=size)
+
+
+def parse_range(
+    value: str, size: int, *, max_ranges: int = DEFAULT_MAX_RANGES
+) -> list[ByteRange] | None:
+    """The ranges a ``Range`` header asks of a representation of ``size`` bytes.
+
+    Returns the satisfiable ranges, clamped to the representation, sorted, with
+    overlapping and adjacent ones merged (RFC 9110 §14.3 lets a server coalesce them), so
+    they never add up to more than ``size`` bytes. Returns ``None`` when the header is
+    to be ignored and the whole representation sent with 200: a range unit other than
+    ``bytes`` (§14.2: "MUST ignore"), or more than ``max_ranges`` range specs (§14.2
+    lets a server ignore a Range header; 100 is Starlette's cap after CVE-2025-62727).
+
+    Raises :class:`~asgikit.errors.RangeNotSatisfiableError` (416) when a spec does not
+    follow the grammar (``bytes=5-4``, ``bytes=a-b``, ``bytes=``) or when no spec
+    overlaps the representation (``bytes=100-`` of 100 bytes, ``bytes=-0``): §14.2,
+    "the specified range(s) are invalid or unsatisfiable, the server SHOULD send a 416".
+
+    Grammar (RFC 9110 §14.1.1)::
+
+        ranges-specifier = range-unit "=" range-set
+        range-set        = 1#range-spec
+        range-spec       = int-range / suffix-range / other-range
+        int-range        = first-pos "-" [ last-pos ]
+        suffix-range     = "-" suffix-length
+    """
+    unit, equals, range_set = value.partition("=")
+    if not equals or unit.strip(" \t").lower() != "bytes":
+        return None
+    found: list[tuple[int, int]] = []
+    specs = 0
+    empty_suffix = False  # a suffix range on a zero-length representation
+    end = len(range_set)
+    pos = 0
+    while pos <= end:
+        comma = range_set.find(",", pos)
+        if comma < 0:
+            comma = end
+        item = range_set[pos:comma].strip(" \t")
+        pos = comma + 1
+        if not item:
+            continue  # RFC 9110 §5.6.1: empty list elements are allowed and ignored
+        specs += 1
+        if specs > max_ranges:
+            return None
+        dash = item.find("-")
+        if dash < 0:
+            raise _invalid(size, item)
+        if dash == 0:
+            suffix = _position(item[1:])
+            if suffix is None:
+                raise _invalid(size, item)
+            if suffix == 0:
+                continue  # §14.1.1: only a non-zero suffix-length is satisfiable
+            if size == 0:
+                empty_suffix = True
+                continue
+            found.append((max(0, size - suffix), size - 1))
+            continue
+        first = _position(item[:dash])
+        if first is None:
+            raise _invalid(size, item)
+        last_text = item[dash + 1 :]
+        if last_text:
+            last = _position(last_text)
+            if last is None or last < first:  # §14.1.1: last-pos < first-pos is invalid
+                raise _invalid(size, item)
+            last = min(last, size - 1)
+        else:
+            last = size - 1
+        if first < size:
+            found.append((first, last))
+    if specs == 0:
+        raise _invalid(size, value)
+    if not found:
+        if empty_suffix:
+            # §14.1.1: on an empty representation a suffix range is satisfiable, yet no
+            # Content-Range can describe zero bytes; the whole (empty) 200 answers it.
+            return None
+        raise RangeNotSatisfiableError(
+            f"no range of the Range header overlaps the {size} bytes of the representation",
+            size=size,
+        )
+    found.sort()
+    merged: list[ByteRange] = []
+    start, stop = found[0]
+    for first, last in found[1:]:
+        if first <= stop + 1:
+            if last > stop:
+                stop = last
+        else:
+            merged.append(ByteRange(start, stop))
+            start, stop = first, last
+    merged.append(ByteRange(start, stop))
+    return merged

@@ -1,0 +1,492 @@
+"""Sending a file: validators, preconditions, ranges, and the bytes themselves.
+
+The decisions are the pure functions of ``_conditional`` and ``_ranges``; this module
+owns the I/O. Disk work runs in the loop's default executor, one hop per large chunk
+(opening, stat and, for a small file, the whole read share one hop). The file is read
+with ``pread`` by a :class:`_File`, which a worker thread and the event loop share: it
+is closed on every path, and never while a worker still reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from asgikit.errors import AsgikitError, NotFoundError, RangeNotSatisfiableError
+from asgikit.files._conditional import (
+    evaluate_preconditions,
+    format_http_date,
+    if_range_allows,
+    make_etag,
+)
+from asgikit.files._content import content_disposition, guess_media_type
+from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
+
+if TYPE_CHECKING:
+    from asgikit.requests import Request
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "FileChangedError", "respond_file"]
+
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+PATHSEND = "http.response.pathsend"
+
+_T = TypeVar("_T")
+
+OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+    # A FIFO put where a file was expected would block open() for ever; a regular file
+    # does not care.
+    | getattr(os, "O_NONBLOCK", 0)
+)
+_CONDITIONAL_HEADERS = (
+    "range",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+)
+_TEXT_LIKE = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
+
+
+class FileChangedError(AsgikitError, RuntimeError):
+    """The file became shorter while it was being sent, after its length went out in
+    Content-Length; the response cannot be completed and the connection should close."""
+
+
+def _pread(fd: int, count: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, count, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows; one reader at a time
+    return os.read(fd, count)  # pragma: no cover
+
+
+def read_exact(fd: int, offset: int, count: int) -> bytes:
+    """``count`` bytes at ``offset``; :class:`FileChangedError` if the file ends first."""
+    data = _pread(fd, count, offset)
+    if len(data) == count:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < count:
+        more = _pread(fd, count - got, offset + got)
+        if not more:
+            raise FileChangedError(
+                f"the file ended at byte {offset + got} while {offset + count} were promised"
+            )
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+# A piece of a response body: literal bytes, or ``(offset, count)`` of the file.
+Piece = bytes | tuple[int, int]
+
+
+class _File:
+    """An open file descriptor read by worker threads and closed by the event loop.
+
+    ``close()`` never blocks the loop: if a worker is reading (the client went away
+    while a read-ahead was in flight), the worker closes the descriptor when its read
+    returns. Closing twice is harmless.
+    """
+
+    __slots__ = ("_closing", "_fd", "_lock")
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+        self._closing = False
+
+    def read(self, pieces: list[Piece]) -> bytes:
+        """Build one chunk of the body from ``pieces``; runs in a worker thread."""
+        try:
+            with self._lock:
+                fd = self._fd
+                if fd < 0:
+                    raise FileChangedError("the file was closed while a read was pending")
+                if len(pieces) == 1:
+                    only = pieces[0]
+                    if not isinstance(only, bytes):
+                        return read_exact(fd, only[0], only[1])
+                return b"".join(
+                    piece if isinstance(piece, bytes) else read_exact(fd, piece[0], piece[1])
+                    for piece in pieces
+                )
+        finally:
+            # close() sets _closing before trying the lock, so reading the flag after
+            # releasing the lock cannot miss a close() that found the lock taken.
+            if self._closing:
+                self._close_if_free()
+
+    def close(self) -> None:
+        self._closing = True
+        self._close_if_free()
+
+    def _close_if_free(self) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                fd = self._fd
+                if fd >= 0:
+                    self._fd = -1
+                    os.close(fd)
+            finally:
+                self._lock.release()
+
+
+class Opened:
+    """What an open gives back: the descriptor (or none), its stat, maybe its bytes."""
+
+    __slots__ = ("data", "fd", "stat")
+
+    def __init__(self, fd: int | None, stat_result: os.stat_result, data: bytes | None) -> None:
+        self.fd = fd
+        self.stat = stat_result
+        self.data = data
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def not_found(exc: BaseException | None = None) -> NotFoundError:
+    error = NotFoundError("no such file")
+    error.__cause__ = exc
+    return error
+
+
+def open_regular(
+    path: str, *, dir_fd: int | None = None, nofollow: bool = False, prefetch: int = 0
+) -> Opened:
+    """Open ``path`` and fstat the descriptor: a regular file or :class:`NotFoundError`.
+
+    The stat comes from the descriptor, so headers describe the very file that is read
+    even if the path is replaced meanwhile. A file of at most ``prefetch`` bytes is read
+    whole in the same call (one thread hop for the common small GET).
+    """
+    flags = OPEN_FLAGS | (getattr(os, "O_NOFOLLOW", 0) if nofollow else 0)
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except (OSError, ValueError) as exc:  # ValueError: NUL in the path
+        raise not_found(exc) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_found()
+        data = read_exact(fd, 0, st.st_size) if 0 < st.st_size <= prefetch else None
+    except BaseException:
+        os.close(fd)
+        raise
+    return Opened(fd, st, data)
+
+
+def stat_regular(path: str) -> os.stat_result:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise not_found(exc) from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise not_found()
+    return st
+
+
+def _release(future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is None:
+        result = future.result()
+        if isinstance(result, Opened):
+            result.close()
+
+
+async def in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Run ``func`` in the default executor. If we are cancelled meanwhile, whatever it
+    opens is closed when it returns, instead of leaking."""
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(None, lambda: func(*args, **kwargs))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(_release)
+        raise
+
+
+def content_type(media_type: str, encoding: str) -> str:
+    """The media type with ``; charset=`` for text, as core adds it to Content-Type."""
+    if (
+        media_type.startswith("text/") or media_type in _TEXT_LIKE
+    ) and "charset=" not in media_type:
+        return f"{media_type}; charset={encoding}"
+    return media_type
+
+
+def _chunks(pieces: list[Piece], chunk_size: int) -> Iterator[list[Piece]]:
+    """Group ``pieces`` into reads of about ``chunk_size`` file bytes, splitting big spans."""
+    batch: list[Piece] = []
+    room = chunk_size
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            batch.append(piece)
+            continue
+        offset, count = piece
+        while count > 0:
+            take = min(count, room)
+            batch.append((offset, take))
+            offset += take
+            count -= take
+            room -= take
+            if room == 0:
+                yield batch
+                batch, room = [], chunk_size
+    if batch:
+        yield batch
+
+
+async def _send_pieces(
+    request: Request,
+    file: _File,
+    pieces: list[Piece],
+    *,
+    status: int,
+    media_type: str,
+    length: int,
+    chunk_size: int,
+) -> None:
+    response = request.response
+    if length <= chunk_size:
+        # One read: answer without the disconnect watcher a long stream needs.
+        data = await asyncio.get_running_loop().run_in_executor(None, file.read, pieces)
+        await response.start(status=status, media_type=media_type, content_length=length)
+        await response.end(data)
+        return
+    loop = asyncio.get_running_loop()
+    batches = _chunks(pieces, chunk_size)
+    pending: asyncio.Future[bytes] | None = loop.run_in_executor(None, file.read, next(batches))
+    try:
+        async with request.response_writer(
+            status=status, media_type=media_type, content_length=length
+        ) as write:
+            while pending is not None:
+                # Shielded: a cancel (the client left) must not orphan the read in flight,
+                # which the finally below waits for.
+                data = await asyncio.shield(pending)
+                following = next(batches, None)
+                # Read ahead: the next chunk comes off the disk while this one is sent.
+                pending = (
+                    None if following is None else loop.run_in_executor(None, file.read, following)
+                )
+                await write(data)
+    finally:
+        if pending is not None and not pending.done():
+            # Let the read in flight finish so that the file is closed when we return; if
+            # we are cancelled again meanwhile, the reader closes it on its own.
+            await asyncio.wait((pending,))
+        if pending is not None and not pending.cancelled():
+            pending.exception()  # retrieved: no "exception never retrieved" at GC
+
+
+async def send_file(
+    request: Request,
+    path: str,
+    opened: Opened,
+    *,
+    status: int,
+    media_type: str,
+    download_name: str | None,
+    chunk_size: int,
+    content_encoding: str | None = None,
+    etag_suffix: str = "",
+    nofollow: bool = False,
+    max_ranges: int = DEFAULT_MAX_RANGES,
+) -> None:
+    """Answer ``request`` with the file ``opened`` (whose descriptor we now own)."""
+    response = request.response
+    headers = response.headers
+    method = request.method
+    st = opened.stat
+    size = st.st_size
+    ranges: list[ByteRange] | None = None
+    if status == 200:
+        # RFC 9110 §13.2.1: preconditions only apply to what would otherwise be a 2xx.
+        etag = make_etag(st, etag_suffix)
+        last_modified = int(st.st_mtime)
+        headers.set("etag", etag)
+        headers.set("last-modified", format_http_date(last_modified))
+        request_headers = request.headers
+        ims = request_headers.get_all("if-modified-since")
+        ius = request_headers.get_all("if-unmodified-since")
+        decision = evaluate_preconditions(
+            method,
+            etag=etag,
+            last_modified=last_modified,
+            if_match=_joined(request_headers.get_all("if-match")),
+            if_none_match=_joined(request_headers.get_all("if-none-match")),
+            # §13.1.3/§13.1.4: a date field with more than one member is ignored.
+            if_modified_since=ims[0] if len(ims) == 1 else None,
+            if_unmodified_since=ius[0] if len(ius) == 1 else None,
+        )
+        if decision is not None:
+            await request.respond_status(decision)
+            return
+        headers.set("accept-ranges", "bytes")
+        range_lines = request_headers.get_all("range")
+        # §14.2: Range is defined for GET only; a field repeated is not one range-set.
+        if method == "GET" and len(range_lines) == 1:
+            if_range = request_headers.get_all("if-range")
+            if not if_range or (
+                len(if_range) == 1
+                and if_range_allows(if_range[0], etag=etag, last_modified=last_modified)
+            ):
+                try:
+                    ranges = parse_range(range_lines[0], size, max_ranges=max_ranges)
+                except RangeNotSatisfiableError:
+                    headers.set("content-range", f"bytes */{size}")
+                    await request.respond_status(416)
+                    return
+    if content_encoding is not None:
+        headers.set("content-encoding", content_encoding)
+    if download_name is not None:
+        headers.set("content-disposition", content_disposition(download_name))
+    if method == "HEAD":
+        await response.start(status=status, media_type=media_type, content_length=size)
+        await response.end()
+        return
+    if ranges is None:
+        if opened.data is not None:
+            await response.start(status=status, media_type=media_type, content_length=size)
+            await response.end(opened.data)
+            return
+        extensions = request.scope.get("extensions") or {}
+        if PATHSEND in extensions:
+            opened.close()
+            await response.start(status=status, media_type=media_type, content_length=size)
+            # abspath only calls getcwd() for a relative path: no disk access.
+            absolute = os.path.abspath(path)  # noqa: ASYNC240
+            await response.end_with({"type": PATHSEND, "path": absolute})
+            return
+        pieces: list[Piece] = [(0, size)]
+        length = size
+    elif len(ranges) == 1:
+        status = 206
+        (first, last), length = ranges[0], ranges[0].length
+        headers.set("content-range", f"bytes {first}-{last}/{size}")
+        pieces = [(first, length)]
+    else:
+        status = 206
+        boundary = secrets.token_hex(16)
+        part_type = headers.get("content-type") or content_type(media_type, response.encoding)
+        pieces = []
+        for first, last in ranges:
+            pieces.append(
+                f"--{boundary}\r\nContent-Type: {part_type}\r\n"
+                f"Content-Range: bytes {first}-{last}/{size}\r\n\r\n".encode("latin-1")
+            )
+            pieces.append((first, last - first + 1))
+            pieces.append(b"\r\n")
+        pieces.append(f"--{boundary}--\r\n".encode("latin-1"))
+        length = sum(len(p) if isinstance(p, bytes) else p[1] for p in pieces)
+        media_type = f"multipart/byteranges; boundary={boundary}"
+        headers.remove("content-type")
+    if opened.fd is None:
+        fresh = await in_thread(open_regular, path, nofollow=nofollow)
+        opened.fd = fresh.fd
+    assert opened.fd is not None
+    file = _File(opened.fd)
+    opened.fd = None
+    try:
+        await _send_pieces(
+            request, file, pieces, status=status, media_type=media_type, length=length,
+            chunk_size=chunk_size,
+        )  # fmt: skip
+    finally:
+        file.close()
+
+
+def _joined(values: list[str]) -> str | None:
+    return ", ".join(values) if values else None
+
+
+async def respond_file(
+    request: Request,
+    path: str | os.PathLike[str],
+    *,
+    status: int = 200,
+    media_type: str | None = None,
+    download_name: str | None = None,
+    stat_result: os.stat_result | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_ranges: int = DEFAULT_MAX_RANGES,
+) -> None:
+    """Respond with the file at ``path``, with the HTTP semantics of a static file.
+
+    - Content-Type from the extension (:func:`guess_media_type`, ``; charset=`` added to
+      text types) unless ``media_type`` is given; Content-Length; ``Last-Modified``; a
+      strong ``ETag`` (:func:`make_etag`); ``Accept-Ranges: bytes``.
+    - Conditional requests (RFC 9110 §13, see :func:`evaluate_preconditions`): 304 Not
+      Modified or 412 Precondition Failed, with no body.
+    - ``Range`` on GET (see :func:`parse_range`): one range → 206 with Content-Range;
+      several → 206 ``multipart/byteranges``; invalid or unsatisfiable → 416 with
+      ``Content-Range: bytes */size``; more than ``max_ranges`` (100) specs → the whole
+      file with 200. ``If-Range`` is honoured.
+    - HEAD: the same headers, and the file is not read.
+    - ``download_name``: ``Content-Disposition: attachment`` with that name
+      (:func:`content_disposition`).
+    - ``status`` other than 200 (say 404 for an error page): the whole file with that
+      status; preconditions, ranges and validators do not apply (§13.2.1).
+    - When the server offers ``http.response.pathsend`` (granian does), a whole-file 200
+      is handed to the server by path. Otherwise the file is read in ``chunk_size``
+      (1 MiB) chunks in a worker thread, the next chunk read while the current one is
+      sent; a file of at most ``chunk_size`` bytes is read in one go.
+    - ``stat_result``: a stat of ``path`` the caller already has; the file is then not
+      stat'ed again (and not opened at all for HEAD, 304, 412 or pathsend).
+
+    Raises :class:`~asgikit.errors.NotFoundError` (404) when ``path`` is missing, is a
+    directory or anything but a regular file, or cannot be opened: never a bare
+    ``OSError`` (the ``OSError`` is kept as ``__cause__``).
+    :class:`~asgikit.errors.ClientDisconnectedError` when the client goes away; the file
+    is closed on every path. :class:`FileChangedError` when the file shrinks while sent.
+
+    Since 0.1.0.
+    """
+    fspath = os.fspath(path)
+    if not isinstance(fspath, str):
+        raise TypeError(f"path must be str or os.PathLike[str], not {type(fspath).__name__}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be positive, not {chunk_size}")
+    if media_type is None:
+        media_type = guess_media_type(fspath)
+    if stat_result is not None:
+        if not stat.S_ISREG(stat_result.st_mode):
+            raise not_found()
+        opened = Opened(None, stat_result, None)
+    else:
+        request_headers = request.headers
+        # A GET that will surely get the whole file: a small one is read in the same hop.
+        plain_get = request.method == "GET" and not any(
+            name in request_headers for name in _CONDITIONAL_HEADERS
+        )
+        if plain_get and PATHSEND in (request.scope.get("extensions") or {}):
+            opened = Opened(None, await in_thread(stat_regular, fspath), None)
+        else:
+            opened = await in_thread(open_regular, fspath, prefetch=chunk_size if plain_get else 0)
+    try:
+        await send_file(
+            request,
+            fspath,
+            opened,
+            status=status,
+            media_type=media_type,
+            download_name=download_name,
+            chunk_size=chunk_size,
+            max_ranges=max_ranges,
+        )
+    finally:
+        opened.close()

@@ -1,0 +1,466 @@
+"""Static directories: a safe resolver, index files, precompressed variants.
+
+A request path is first checked lexically (:func:`safe_path_segments`), before any
+filesystem call: no ``..``, no empty or absolute segment, no NUL, control character,
+backslash, colon or other Windows-reserved character, no Windows device name, no
+trailing dot or space. Then the file is found below the root without ever leaving it:
+
+- ``follow_symlinks=False`` (the default) on POSIX walks from the root one segment at a
+  time with ``openat(..., O_NOFOLLOW)``, so no component may be a symlink, and a
+  component swapped for a symlink meanwhile is refused too. Elsewhere the real path
+  must equal the joined path.
+- ``follow_symlinks=True`` follows symlinks, but the real path must lie inside the real
+  root, compared by path components (not by string prefix: ``/srv/static1`` is not
+  inside ``/srv/static``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import NamedTuple
+
+from asgikit.asgi import Receive, Scope, Send
+from asgikit.errors import ClientDisconnectedError, MethodNotAllowedError, NotFoundError
+from asgikit.files._content import guess_media_type, negotiate_encoding
+from asgikit.files._respond import (
+    DEFAULT_CHUNK_SIZE,
+    Opened,
+    in_thread,
+    not_found,
+    open_regular,
+    send_file,
+)
+from asgikit.requests import Request
+
+__all__ = ["StaticFiles", "safe_path_segments", "serve_static"]
+
+MAX_PATH_LENGTH = 4096
+MAX_SEGMENT_BYTES = 255
+_RESERVED = frozenset('\\:*?"<>|')
+_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"]
+)
+# (coding, file suffix), in the server's order of preference.
+VARIANTS = (("br", ".br"), ("gzip", ".gz"))
+ALLOWED_METHODS = ("GET", "HEAD")
+
+_HAVE_OPENAT = (
+    os.open in os.supports_dir_fd
+    and os.stat in os.supports_dir_fd
+    and hasattr(os, "O_NOFOLLOW")
+    and hasattr(os, "O_DIRECTORY")
+)
+
+
+def safe_path_segments(path: str, *, allow_dotfiles: bool = False) -> list[str] | None:
+    """The segments of a decoded request path below a static root, or ``None`` when the
+    path must not be served. Pure: no filesystem access.
+
+    ``"/css/site.css"`` → ``["css", "site.css"]``; ``"/"`` and ``""`` → ``[]``; one
+    leading and one trailing ``/`` are dropped. Refused: ``.`` and ``..`` segments,
+    empty segments (``a//b``, hence ``//host/share``), NUL and other control
+    characters, ``\\ : * ? " < > |`` (Windows separators, drives, streams and
+    wildcards), segments ending in a dot or a space (Windows strips them), Windows
+    device names with or without extension (``CON``, ``nul.txt``, ``COM1 .log``),
+    segments over 255 UTF-8 bytes or not encodable, paths over 4096 characters, and
+    segments starting with ``.`` unless ``allow_dotfiles``. The same rules hold on
+    every platform, so a site behaves alike wherever it is deployed.
+    """
+    if len(path) > MAX_PATH_LENGTH:
+        return None
+    if path.startswith("/"):
+        path = path[1:]
+    if path.endswith("/"):
+        path = path[:-1]
+    if not path:
+        return []
+    segments = path.split("/")
+    for segment in segments:
+        if not segment or segment in (".", ".."):
+            return None
+        if segment[0] == "." and not allow_dotfiles:
+            return None
+        if segment[-1] in ". ":
+            return None
+        for char in segment:
+            if char < " " or char == "\x7f" or char in _RESERVED:
+                return None
+        try:
+            if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+                return None
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+        if segment.split(".", 1)[0].rstrip(" ").upper() in _DEVICES:
+            return None
+    return segments
+
+
+class Found(NamedTuple):
+    opened: Opened
+    path: str  # the file's path, for pathsend
+    name: str  # the name that gives the media type (the variant's base name)
+    coding: str | None
+    vary: bool
+    redirect: bool  # a directory asked without its trailing slash
+
+
+def _inside(real: str, root: str) -> bool:
+    if real == root:
+        return True
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return real.startswith(prefix)
+
+
+def _locate_walk(
+    root: str,
+    segments: list[str],
+    directory: bool,
+    index: str | None,
+    accept_encoding: str | None,
+    precompressed: bool,
+) -> Found:
+    """Find the file with ``openat`` one segment at a time, refusing every symlink."""
+    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    opened: Opened | None = None
+    try:
+        dir_fd = os.open(root, dir_flags & ~os.O_NOFOLLOW)
+    except OSError as exc:
+        raise not_found(exc) from exc
+    try:
+        try:
+            for segment in segments[:-1]:
+                next_fd = os.open(segment, dir_flags, dir_fd=dir_fd)
+                os.close(dir_fd)
+                dir_fd = next_fd
+        except (OSError, ValueError) as exc:
+            raise not_found(exc) from exc
+        redirect = False
+        if segments:
+            name = segments[-1]
+            opened = open_regular_or_dir(name, dir_fd)
+            if opened is None:  # a directory: its fd replaced dir_fd
+                try:
+                    next_fd = os.open(name, dir_flags, dir_fd=dir_fd)
+                except OSError as exc:
+                    raise not_found(exc) from exc
+                os.close(dir_fd)
+                dir_fd = next_fd
+                redirect = not directory
+            elif directory:
+                raise not_found()  # "file.txt/"
+        if opened is None:
+            if not index:
+                raise not_found()
+            name = index
+            opened = open_regular(index, dir_fd=dir_fd, nofollow=True)
+            segments = [*segments, index]
+            if redirect:
+                return Found(opened, "", name, None, False, True)
+        path = os.path.join(root, *segments)
+        coding: str | None = None
+        vary = False
+        if precompressed:
+            available = []
+            for candidate, suffix in VARIANTS:
+                try:
+                    st = os.stat(name + suffix, dir_fd=dir_fd, follow_symlinks=False)
+                except (OSError, ValueError):
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    available.append(candidate)
+            vary = bool(available)
+            coding = negotiate_encoding(accept_encoding, available)
+            if coding is not None:
+                suffix = dict(VARIANTS)[coding]
+                try:
+                    variant = open_regular(name + suffix, dir_fd=dir_fd, nofollow=True)
+                except NotFoundError:
+                    coding = None  # gone meanwhile: the file as it is
+                else:
+                    opened.close()
+                    opened = variant
+                    path += suffix
+        return Found(opened, path, name, coding, vary, False)
+    except BaseException:
+        if opened is not None:
+            opened.close()
+        raise
+    finally:
+        os.close(dir_fd)
+
+
+def open_regular_or_dir(name: str, dir_fd: int) -> Opened | None:
+    """Open ``name`` in ``dir_fd`` without following a symlink: the file, or ``None``
+    for a directory; anything else is :class:`NotFoundError`."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except (OSError, ValueError) as exc:
+        raise not_found(exc) from exc
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise not_found()  # symlinks included
+    return open_regular(name, dir_fd=dir_fd, nofollow=True)
+
+
+def _resolve(path: str, root: str, follow_symlinks: bool) -> str:
+    real = os.path.realpath(path)
+    if follow_symlinks:
+        if not _inside(real, root):
+            raise not_found()
+    elif real != os.path.normpath(path):
+        raise not_found()  # a symlink somewhere below the root
+    return real
+
+
+def _locate_resolved(
+    root: str,
+    segments: list[str],
+    directory: bool,
+    index: str | None,
+    accept_encoding: str | None,
+    precompressed: bool,
+    follow_symlinks: bool,
+) -> Found:
+    """Find the file by real paths; each one, variants included, checked against root."""
+    try:
+        real = _resolve(os.path.join(root, *segments), root, follow_symlinks)
+        st = os.stat(real)
+    except (OSError, ValueError) as exc:
+        raise not_found(exc) from exc
+    redirect = False
+    if stat.S_ISDIR(st.st_mode):
+        if not index:
+            raise not_found()
+        redirect = bool(segments) and not directory
+        try:
+            real = _resolve(os.path.join(real, index), root, follow_symlinks)
+        except (OSError, ValueError) as exc:
+            raise not_found(exc) from exc
+    elif directory:
+        raise not_found()
+    name = index if stat.S_ISDIR(st.st_mode) and index else segments[-1]
+    opened = open_regular(real, nofollow=True)
+    if redirect:
+        return Found(opened, "", name, None, False, True)
+    coding: str | None = None
+    vary = False
+    try:
+        if precompressed:
+            available: dict[str, str] = {}
+            for candidate, suffix in VARIANTS:
+                try:
+                    variant_path = _resolve(real + suffix, root, follow_symlinks)
+                    if stat.S_ISREG(os.stat(variant_path).st_mode):
+                        available[candidate] = variant_path
+                except (OSError, ValueError, NotFoundError):
+                    continue
+            vary = bool(available)
+            coding = negotiate_encoding(accept_encoding, list(available))
+            if coding is not None:
+                try:
+                    variant = open_regular(available[coding], nofollow=True)
+                except NotFoundError:
+                    coding = None
+                else:
+                    opened.close()
+                    opened = variant
+                    real = available[coding]
+    except BaseException:
+        opened.close()
+        raise
+    return Found(opened, real, name, coding, vary, False)
+
+
+def locate(
+    root: str,
+    segments: list[str],
+    directory: bool,
+    *,
+    index: str | None,
+    accept_encoding: str | None,
+    precompressed: bool,
+    follow_symlinks: bool,
+) -> Found:
+    """Find what to serve for ``segments`` below the real path ``root``; runs in a thread."""
+    if not follow_symlinks and _HAVE_OPENAT:
+        return _locate_walk(root, segments, directory, index, accept_encoding, precompressed)
+    return _locate_resolved(
+        root, segments, directory, index, accept_encoding, precompressed, follow_symlinks
+    )
+
+
+async def serve_static(
+    request: Request,
+    root: str | os.PathLike[str],
+    path: str,
+    *,
+    index: str | None = "index.html",
+    follow_symlinks: bool = False,
+    precompressed: bool = True,
+    allow_dotfiles: bool = False,
+    cache_control: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> None:
+    """Respond with the file at ``path`` below the directory ``root``.
+
+    ``path`` is the decoded request path below the root (``"/css/site.css"``); it is
+    checked with :func:`safe_path_segments`, then found without leaving ``root`` (see
+    the module docs for the symlink policy, ``follow_symlinks``). A directory is served
+    by its ``index`` file (``None``: no index); asked without its trailing slash, it is
+    redirected (307) to the URL with one, so relative links in the page work.
+
+    With ``precompressed``, a ``name.br`` or ``name.gz`` beside the file is sent instead
+    when the client's Accept-Encoding accepts ``br`` or ``gzip`` (weights honoured,
+    ``q=0`` refuses), with ``Content-Encoding`` and the media type of ``name``; every
+    response for a file that has variants carries ``Vary: Accept-Encoding``.
+    ``cache_control``, when given, is sent as ``Cache-Control`` on every answer.
+    Conditional requests, Range, HEAD and pathsend behave as in :func:`respond_file`.
+
+    Raises :class:`~asgikit.errors.MethodNotAllowedError` (405, ``allowed`` is
+    ``("GET", "HEAD")``) for other methods, :class:`~asgikit.errors.NotFoundError`
+    (404) when there is nothing to serve; :class:`StaticFiles` turns both into
+    responses. Since 0.1.0.
+    """
+    method = request.method
+    if method != "GET" and method != "HEAD":
+        raise MethodNotAllowedError(
+            f"method {method} is not allowed on static files", allowed=ALLOWED_METHODS
+        )
+    segments = safe_path_segments(path, allow_dotfiles=allow_dotfiles)
+    if segments is None:
+        raise NotFoundError("no such file")
+    found = await in_thread(
+        _locate_from,
+        os.fspath(root),
+        segments,
+        path.endswith("/"),
+        index=index,
+        accept_encoding=_joined(request.headers.get_all("accept-encoding")),
+        precompressed=precompressed,
+        follow_symlinks=follow_symlinks,
+    )
+    opened = found.opened
+    try:
+        headers = request.response.headers
+        if cache_control is not None:
+            headers.set("cache-control", cache_control)
+        if found.redirect:
+            await request.respond_redirect(_slash_location(request))
+            return
+        if found.vary:
+            headers.add("vary", "Accept-Encoding")
+        await send_file(
+            request,
+            found.path,
+            opened,
+            status=200,
+            media_type=guess_media_type(found.name),
+            download_name=None,
+            chunk_size=chunk_size,
+            content_encoding=found.coding,
+            etag_suffix="" if found.coding is None else "-" + found.coding,
+            nofollow=True,
+        )
+    finally:
+        opened.close()
+
+
+def _locate_from(root: str, segments: list[str], directory: bool, **options: object) -> Found:
+    try:
+        real_root = os.path.realpath(root)
+    except (OSError, ValueError) as exc:
+        raise not_found(exc) from exc
+    return locate(real_root, segments, directory, **options)  # type: ignore[arg-type]
+
+
+def _joined(values: list[str]) -> str | None:
+    return ", ".join(values) if values else None
+
+
+def _slash_location(request: Request) -> str:
+    location = "/" + request.path.lstrip("/") + "/"  # never "//host": not an open redirect
+    query: bytes = request.scope.get("query_string", b"")
+    if query:
+        location += "?" + query.decode("latin-1")
+    return location
+
+
+_RESPONSES: dict[int, bytes] = {404: b"Not Found", 405: b"Method Not Allowed"}
+
+
+class StaticFiles:
+    """An ASGI app serving the files below ``root``::
+
+        static = StaticFiles("public", index="index.html")
+
+    Mount it where the framework or router strips a prefix into ``root_path`` (the
+    served path is ``scope["path"]`` without ``root_path``). The options are those of
+    :func:`serve_static`. A missing file answers 404 and a method other than GET or HEAD
+    405 with ``Allow: GET, HEAD``, both as short ``text/plain``; a client that goes
+    away ends the call quietly. Since 0.1.0.
+    """
+
+    __slots__ = (
+        "allow_dotfiles",
+        "cache_control",
+        "chunk_size",
+        "follow_symlinks",
+        "index",
+        "precompressed",
+        "root",
+    )
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        index: str | None = "index.html",
+        follow_symlinks: bool = False,
+        precompressed: bool = True,
+        allow_dotfiles: bool = False,
+        cache_control: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        self.root = os.path.realpath(os.fspath(root))
+        self.index = index
+        self.follow_symlinks = follow_symlinks
+        self.precompressed = precompressed
+        self.allow_dotfiles = allow_dotfiles
+        self.cache_control = cache_control
+        self.chunk_size = chunk_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"StaticFiles serves http scopes, not {scope['type']!r}")
+        request = Request(scope, receive, send)
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        try:
+            await serve_static(
+                request,
+                self.root,
+                path,
+                index=self.index,
+                follow_symlinks=self.follow_symlinks,
+                precompressed=self.precompressed,
+                allow_dotfiles=self.allow_dotfiles,
+                cache_control=self.cache_control,
+                chunk_size=self.chunk_size,
+            )
+        except (NotFoundError, MethodNotAllowedError) as exc:
+            response = request.response
+            if response.is_started:
+                raise
+            response.headers.remove("cache-control")
+            if isinstance(exc, MethodNotAllowedError):
+                response.headers.set("allow", ", ".join(exc.allowed))
+            await request.respond_bytes(
+                _RESPONSES[exc.status_code], status=exc.status_code, media_type="text/plain"
+            )
+        except ClientDisconnectedError:
+            return

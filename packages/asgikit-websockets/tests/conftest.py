@@ -1,0 +1,43 @@
+"""Fixtures: a websocket Request over a complete ASGI scope, and the server's Channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+from asgikit.asgi import Message
+from asgikit.requests import Request
+from asgikit.testing import Channel, websocket_scope
+
+CONNECT: Message = {"type": "websocket.connect"}
+
+Connect = Callable[..., tuple[Request, Channel]]
+
+
+@pytest.fixture
+def connect() -> Connect:
+    """``connect(*messages, subprotocols=..., headers=..., extensions=...)``: a Request
+    over a websocket scope whose client sends ``websocket.connect`` then ``messages``."""
+
+    def make(
+        *messages: Message,
+        subprotocols: Iterable[str] = (),
+        headers: Iterable[tuple[str, str]] = (),
+        extensions: dict[str, Any] | None = None,
+        path: str = "/ws",
+        query_string: bytes = b"",
+        handshake: bool = True,
+    ) -> tuple[Request, Channel]:
+        channel = Channel([CONNECT, *messages] if handshake else list(messages))
+        scope = websocket_scope(
+            path,
+            query_string=query_string,
+            headers=headers,
+            subprotocols=subprotocols,
+            extensions=extensions,
+        )
+        return Request(scope, channel.receive, channel.send), channel
+
+    return make
