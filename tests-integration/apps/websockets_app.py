@@ -8,24 +8,10 @@ server side observed without sleeping.
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 from typing import Any
 
 from asgikit.requests import Request
 from asgikit.websockets import WebSocket, WebSocketDisconnect, deny
-
-
-class _PerConnectionLines(logging.Filter):
-    """Drops uvicorn's two log lines per websocket (the load test opens 1,000)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (message.startswith("connection ") or '"WebSocket ' in message)
-
-
-if os.environ.get("WEBSOCKETS_APP_QUIET"):
-    logging.getLogger("uvicorn.error").addFilter(_PerConnectionLines())
 
 # Test-only process state: one server process, one event loop.
 _closed: dict[str, asyncio.Future[dict[str, Any]]] = {}
