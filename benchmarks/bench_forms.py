@@ -14,6 +14,7 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from bench_core import body_of, http_scope
 from harness import Scenario
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.requests import Request as StarletteRequest
@@ -22,28 +23,7 @@ from starlette.responses import PlainTextResponse
 from asgikit.forms import UploadedFile
 from asgikit.requests import Request
 
-
-def http_scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/form",
-        "raw_path": b"/form",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench/1.0"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "extensions": {},
-        "state": {},
-    }
-
-
-def body_of(sent: list[dict[str, Any]]) -> bytes:
-    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+FORM_HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench/1.0")]
 
 
 async def respond(send: Any, text: str) -> None:
@@ -203,7 +183,7 @@ SCENARIOS = [
     Scenario(
         "form urlencoded 20 fields",
         {"raw": urlencoded_raw, "starlette": urlencoded_starlette, "asgikit": urlencoded_asgikit},
-        http_scope(URLENCODED_HEADERS),
+        http_scope("POST", "/form", headers=FORM_HEADERS + URLENCODED_HEADERS),
         [{"type": "http.request", "body": URLENCODED, "more_body": False}],
         calls=5000,
         target=1.2,
@@ -212,7 +192,7 @@ SCENARIOS = [
     Scenario(
         "form multipart 5 MB",
         {"raw": multipart_raw, "starlette": multipart_starlette, "asgikit": multipart_asgikit},
-        http_scope(MULTIPART_HEADERS),
+        http_scope("POST", "/form", headers=FORM_HEADERS + MULTIPART_HEADERS),
         MULTIPART_MESSAGES,
         calls=20,
         unit_bytes=len(MULTIPART),

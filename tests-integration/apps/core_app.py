@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lifespan import run_lifespan
+
 from asgikit.requests import Request
 
 
@@ -44,13 +46,8 @@ async def body_logging_middleware(scope: Any, receive: Any, send: Any) -> None:
 
 async def app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await run_lifespan(receive, send)
+        return
     path = scope["path"]
     if path == "/json":
         await seed_json(scope, receive, send)

@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lifespan import run_lifespan
+
 from asgikit.errors import ClientDisconnectedError, NotFoundError
 from asgikit.files import StaticFiles
 from asgikit.requests import Request
@@ -35,13 +37,8 @@ def open_descriptors() -> int:
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await run_lifespan(receive, send)
+        return
     path: str = scope["path"]
     if path.startswith("/static/") or path == "/static":
         await static({**scope, "root_path": scope.get("root_path", "") + "/static"}, receive, send)

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lifespan import run_lifespan
+
 from asgikit.errors import ClientError
 from asgikit.forms import UploadedFile, iter_parts
 from asgikit.requests import Request
@@ -103,13 +105,8 @@ def _peak_rss_kib() -> int:
 
 async def app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await run_lifespan(receive, send)
+        return
     request = Request(scope, receive, send)
     try:
         if request.path == "/form":

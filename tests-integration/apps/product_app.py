@@ -8,6 +8,8 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from lifespan import run_lifespan
+
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientError
 from asgikit.forms import UploadedFile
@@ -56,13 +58,8 @@ async def chat(request: Request) -> None:
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await run_lifespan(receive, send)
+        return
     request = Request(scope, receive, send)
     path = request.path
     if request.is_websocket:

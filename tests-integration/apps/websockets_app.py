@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from lifespan import run_lifespan
+
 from asgikit.requests import Request
 from asgikit.websockets import WebSocket, WebSocketDisconnect, deny
 
@@ -130,13 +132,8 @@ ROUTES = {
 
 async def app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await run_lifespan(receive, send)
+        return
     request = Request(scope, receive, send)
     if scope["type"] == "http":
         if request.path.startswith("/closed/"):
