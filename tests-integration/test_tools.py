@@ -1,0 +1,607 @@
+"""Tests of the pure parts of ``tools/``: PEP 440 specifiers, layout rules on a made-up
+workspace, wheel-content rules, changelog moves. No builds, no venvs, no network: the
+build and install parts are exercised by running ``tools/check_wheels.py`` in CI."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+
+
+def _load(name: str) -> ModuleType:
+    """Import ``tools/<name>.py`` without leaving the repository root on ``sys.path``."""
+    saved_path = list(sys.path)
+    saved_modules = set(sys.modules)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            f"_asgikit_tools_{name}", TOOLS / f"{name}.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path[:] = saved_path
+        for added in set(sys.modules) - saved_modules:
+            if added == "tools" or added.startswith("tools."):
+                del sys.modules[added]
+
+
+layout: Any = _load("check_layout")
+wheels: Any = _load("check_wheels")
+lowest: Any = _load("lowest")
+release: Any = _load("release")
+
+
+# -- PEP 440 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("smaller", "larger"),
+    [
+        ("0.1", "0.1.1"),
+        ("0.9", "0.10"),
+        ("1.0.dev1", "1.0a1"),
+        ("1.0a1", "1.0a2"),
+        ("1.0a2", "1.0b1"),
+        ("1.0b1", "1.0rc1"),
+        ("1.0rc1", "1.0"),
+        ("1.0", "1.0.post1"),
+        ("1.0.post1.dev1", "1.0.post1"),
+        ("1!0.1", "2!0.0"),
+        ("9.9", "1!0.1"),
+    ],
+)
+def test_version_order(smaller: str, larger: str) -> None:
+    v = layout.Version.parse
+    assert v(smaller) < v(larger)
+    assert not v(larger) < v(smaller)
+
+
+def test_version_equality_pads_zeros_and_normalizes() -> None:
+    v = layout.Version.parse
+    assert v("1.0").same(v("1.0.0"))
+    assert v("1.0-alpha.1").same(v("1.0a1"))
+    assert str(v("1.0-RC-2")) == "1.0rc2"
+    with pytest.raises(layout.InvalidVersion):
+        v("one.two")
+
+
+@pytest.mark.parametrize(
+    ("specifier", "version", "expected"),
+    [
+        (">=0.1,<0.2", "0.1.0", True),
+        (">=0.1,<0.2", "0.1.9", True),
+        (">=0.1,<0.2", "0.2.0", False),
+        (">=0.1,<0.2", "0.0.9", False),
+        (">=0.1, <0.2", "0.1", True),
+        ("(>=0.1,<0.2)", "0.1.5", True),
+        ("==0.1", "0.1.0", True),
+        ("==0.1.*", "0.1.7", True),
+        ("==0.1.*", "0.2.0", False),
+        ("!=0.1.3", "0.1.3", False),
+        ("!=0.1.3", "0.1.4", True),
+        ("!=0.1.*", "0.1.4", False),
+        ("<=0.2", "0.2.0", True),
+        ("<=0.2", "0.2.1", False),
+        (">0.1", "0.1.0", False),
+        (">0.1", "0.1.1", True),
+        (">0.1", "0.1.post1", False),  # > excludes post-releases of the version itself
+        (">0.1.post1", "0.1.post2", True),
+        ("<0.2", "0.2.0a1", False),  # < excludes pre-releases of the version itself
+        ("~=0.1.2", "0.1.9", True),
+        ("~=0.1.2", "0.2.0", False),
+        ("~=0.1.2", "0.1.1", False),
+        ("~=0.1", "0.9", True),
+        ("~=0.1", "1.0", False),
+        (">=0.1", "0.2.0a1", False),  # pre-releases only match when a clause names one
+        (">=0.2.0a1", "0.2.0a1", True),
+        (">=0.1,<0.2", "0.1.0+local", True),
+        ("===0.1.0", "0.1.0", True),
+        ("===0.1.0", "0.1", False),
+    ],
+)
+def test_specifier_contains(specifier: str, version: str, expected: bool) -> None:
+    assert layout.specifier_contains(layout.parse_specifier(specifier), version) is expected
+
+
+@pytest.mark.parametrize("specifier", ["~=1", ">=0.1.*", "=>0.1", ">=abc", ">=0.1;"])
+def test_invalid_specifiers_are_refused(specifier: str) -> None:
+    with pytest.raises(ValueError):
+        layout.specifier_contains(layout.parse_specifier(specifier), "0.1.0")
+
+
+def test_specifiers_agree_with_packaging_when_it_is_installed() -> None:
+    # None of these clauses names a pre-release, so PEP 440 excludes pre-releases; recent
+    # packaging only does that when told (prereleases=False).
+    specifiers_mod = pytest.importorskip("packaging.specifiers")
+    specs = [">=0.1,<0.2", "~=0.1.2", "~=1.0", "==0.1.*", "!=0.1.1", ">0.1", "<=0.2", "<0.2"]
+    versions = ["0.0.9", "0.1", "0.1.0", "0.1.1", "0.1.2", "0.1.9", "0.2", "0.2.0", "1.0", "1.5"]
+    versions += ["0.1.post1", "0.2rc1", "0.1.2.dev1"]
+    for spec in specs:
+        theirs = specifiers_mod.SpecifierSet(spec)
+        for version in versions:
+            ours = layout.specifier_contains(layout.parse_specifier(spec), version)
+            assert ours is theirs.contains(version, prereleases=False), (spec, version)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "specifier", "marker"),
+    [
+        ("asgikit-core>=0.1,<0.2", "asgikit-core", ">=0.1,<0.2", None),
+        ("asgikit_core >= 0.1 ; python_version >= '3.11'", "asgikit_core", ">= 0.1", None),
+        ("multipart[extra]>=1.2.1,<3", "multipart", ">=1.2.1,<3", None),
+        ("asgikit-core", "asgikit-core", "", None),
+    ],
+)
+def test_requirement_parse(text: str, name: str, specifier: str, marker: str | None) -> None:
+    req = layout.Requirement.parse(text)
+    assert (req.name, req.specifier) == (name, specifier)
+    assert req.key == layout.normalize(name)
+    if ";" in text:
+        assert req.marker == "python_version >= '3.11'"
+
+
+def test_direct_url_requirement() -> None:
+    req = layout.Requirement.parse("asgikit-core @ file:///tmp/x.whl")
+    assert req.url == "file:///tmp/x.whl"
+    assert req.specifier == ""
+
+
+# -- layout rules on a made-up workspace -------------------------------------------------
+
+ROOT_PYPROJECT = """
+[tool.uv.workspace]
+members = ["packages/*"]
+
+[tool.uv.sources]
+asgikit-core = { workspace = true }
+asgikit-extra = { workspace = true }
+"""
+
+
+def _member_pyproject(name: str, version: str, deps: list[str]) -> str:
+    return textwrap.dedent(
+        f"""
+        [project]
+        name = "{name}"
+        version = "{version}"
+        requires-python = ">=3.11"
+        dependencies = {deps!r}
+
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["src/asgikit"]
+        """
+    ).replace("'", '"')
+
+
+def _write(path: Path, text: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A valid two-member workspace: core (asgikit.alpha) and extra (asgikit.beta)."""
+    _write(tmp_path / "pyproject.toml", ROOT_PYPROJECT)
+    members = {
+        "asgikit-core": ("0.3.0", [], "alpha", "from asgikit.alpha import _x\n"),
+        "asgikit-extra": (
+            "0.1.0",
+            ["asgikit-core>=0.3,<0.4"],
+            "beta",
+            "from typing import TYPE_CHECKING\nimport asgikit.alpha\n"
+            "if TYPE_CHECKING:\n    from asgikit.gamma import G\n",
+        ),
+    }
+    for name, (version, deps, sub, code) in members.items():
+        base = tmp_path / "packages" / name
+        _write(base / "pyproject.toml", _member_pyproject(name, version, deps))
+        _write(base / "README.md", f"# {name}\n")
+        _write(base / "CHANGELOG.md", f"# Changelog\n\n## Unreleased\n\n## {version}\n\n- x\n")
+        _write(base / "src" / "asgikit" / sub / "__init__.py", code)
+        _write(base / "src" / "asgikit" / sub / "py.typed")
+    return tmp_path
+
+
+def test_valid_workspace_passes(workspace: Path) -> None:
+    report = layout.check_workspace(workspace)
+    assert report.problems == []
+    assert any("admits the workspace's 0.3.0" in line for line in report.checked)
+
+
+def test_main_exit_status(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert layout.main(["--root", str(workspace)]) == 0
+    assert "all" in capsys.readouterr().out
+    (workspace / "packages/asgikit-core/src/asgikit/__init__.py").write_text("")
+    assert layout.main(["--root", str(workspace), "-q"]) == 1
+    assert "__init__.py: must not exist" in capsys.readouterr().err
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CORE = "packages/asgikit-core"
+EXTRA = "packages/asgikit-extra"
+
+BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "namespace __init__": (
+        lambda ws: _write(ws / CORE / "src/asgikit/__init__.py"),
+        "src/asgikit/__init__.py: must not exist",
+    ),
+    "namespace py.typed": (
+        lambda ws: _write(ws / CORE / "src/asgikit/py.typed"),
+        "src/asgikit/py.typed: must not exist",
+    ),
+    "single-file module": (
+        lambda ws: _write(ws / CORE / "src/asgikit/helpers.py", "X = 1\n"),
+        "helpers.py: no file may sit directly in the namespace",
+    ),
+    "no py.typed": (
+        lambda ws: (ws / EXTRA / "src/asgikit/beta/py.typed").unlink(),
+        "beta/: missing py.typed",
+    ),
+    "no __init__": (
+        lambda ws: (ws / EXTRA / "src/asgikit/beta/__init__.py").unlink(),
+        "beta/: missing __init__.py",
+    ),
+    "nested folder without __init__": (
+        lambda ws: _write(ws / EXTRA / "src/asgikit/beta/sub/mod.py"),
+        "beta/sub/: holds Python files but no __init__.py",
+    ),
+    "same subpackage twice": (
+        lambda ws: _copy_tree(ws / CORE / "src/asgikit/alpha", ws / EXTRA / "src/asgikit/alpha"),
+        "asgikit.alpha is shipped by more than one member",
+    ),
+    "name differs from folder": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", 'name = "asgikit-extra"', 'name = "x"'),
+        "must equal the folder name 'asgikit-extra'",
+    ),
+    "dynamic version": (
+        lambda ws: _edit(
+            ws / EXTRA / "pyproject.toml", 'version = "0.1.0"', 'dynamic = ["version"]'
+        ),
+        "version must be static",
+    ),
+    "wheel target": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", '"src/asgikit"]', '"src/asgikit/beta"]'),
+        "must be exactly ['src/asgikit']",
+    ),
+    "build backend": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", "hatchling.build", "setuptools.build_meta"),
+        "expected 'hatchling.build'",
+    ),
+    "requires-python differs": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", ">=3.11", ">=3.12"),
+        "requires-python differs between members",
+    ),
+    "missing source": (
+        lambda ws: _edit(ws / "pyproject.toml", "asgikit-extra = { workspace = true }", ""),
+        "[tool.uv.sources] needs asgikit-extra = { workspace = true }",
+    ),
+    "not a workspace member": (
+        lambda ws: _edit(ws / "pyproject.toml", '"packages/*"', '"packages/asgikit-core"'),
+        "packages/asgikit-extra is not matched by [tool.uv.workspace] members",
+    ),
+    "root with [project]": (
+        lambda ws: _edit(
+            ws / "pyproject.toml",
+            "[tool.uv.workspace]",
+            '[project]\nname = "r"\n\n[tool.uv.workspace]',
+        ),
+        "has a [project] table",
+    ),
+    "bare sibling dependency": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", "asgikit-core>=0.3,<0.4", "asgikit-core"),
+        "sibling dependency 'asgikit-core' has no version range",
+    ),
+    "range excludes the sibling": (
+        lambda ws: _edit(ws / EXTRA / "pyproject.toml", ">=0.3,<0.4", ">=0.4,<0.5"),
+        "'asgikit-core>=0.4,<0.5' excludes asgikit-core 0.3.0",
+    ),
+    "sibling moved past the range": (
+        lambda ws: _edit(ws / CORE / "pyproject.toml", '"0.3.0"', '"0.4.0"'),
+        "excludes asgikit-core 0.4.0",
+    ),
+    "core with a dependency": (
+        lambda ws: _edit(ws / CORE / "pyproject.toml", "dependencies = []", 'dependencies = ["x"]'),
+        "must declare no runtime dependency",
+    ),
+    "no changelog heading": (
+        lambda ws: _edit(ws / EXTRA / "CHANGELOG.md", "## 0.1.0", "## 0.0.9"),
+        "CHANGELOG.md has no '## 0.1.0' heading",
+    ),
+    "no README": (
+        lambda ws: (ws / EXTRA / "README.md").unlink(),
+        "asgikit-extra: README.md is missing",
+    ),
+    "no CHANGELOG": (
+        lambda ws: (ws / CORE / "CHANGELOG.md").unlink(),
+        "asgikit-core: CHANGELOG.md is missing",
+    ),
+    "undeclared runtime import": (
+        lambda ws: _write(ws / CORE / "src/asgikit/alpha/_x.py", "from asgikit.beta import B\n"),
+        "asgikit-core: imports asgikit.beta (from asgikit-extra) at run time",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_each_rule_can_fail(workspace: Path, breakage: str) -> None:
+    mutate, expected = BREAKAGES[breakage]
+    mutate(workspace)
+    problems = layout.check_workspace(workspace).problems
+    assert any(expected in p for p in problems), problems
+
+
+def test_type_checking_imports_are_exempt() -> None:
+    source = textwrap.dedent(
+        """
+        import typing
+        from asgikit.requests import Request
+        if typing.TYPE_CHECKING:
+            from asgikit.forms import FormData
+        else:
+            from asgikit.files import x
+        def f():
+            import asgikit.websockets
+        from asgikit import headers, errors
+        from . import sibling
+        """
+    )
+    found = layout.runtime_namespace_imports(source)
+    assert found == {"requests", "files", "websockets", "headers", "errors"}
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "expected"),
+    [
+        ("## 0.1.0\n", "0.1.0", True),
+        ("## [0.1.0] - 2025-01-01\n", "0.1.0", True),
+        ("## v0.1.0 (2025-01-01)\n", "0.1.0", True),
+        ("## 0.1.0.1\n", "0.1.0", False),
+        ("### 0.1.0\n", "0.1.0", False),
+        ("## 0.1.01\n", "0.1.0", False),
+    ],
+)
+def test_changelog_heading(text: str, version: str, expected: bool) -> None:
+    assert layout.changelog_has_version("# Changelog\n\n" + text, version) is expected
+
+
+# -- wheel contents --------------------------------------------------------------------
+
+DIST_INFO = "asgikit_extra-0.1.0.dist-info/"
+GOOD_WHEEL = [
+    "asgikit/beta/__init__.py",
+    "asgikit/beta/py.typed",
+    "asgikit/beta/_impl.py",
+    f"{DIST_INFO}METADATA",
+    f"{DIST_INFO}WHEEL",
+    f"{DIST_INFO}RECORD",
+]
+SOURCES = {"asgikit/beta/__init__.py", "asgikit/beta/py.typed", "asgikit/beta/_impl.py"}
+
+
+def _wheel(files: list[str], sources: set[str] = SOURCES) -> list[str]:
+    result: list[str] = wheels.wheel_problems("asgikit-extra", "0.1.0", ["beta"], files, sources)
+    return result
+
+
+def test_good_wheel() -> None:
+    assert _wheel(GOOD_WHEEL) == []
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([*GOOD_WHEEL, "asgikit/__init__.py"], "a file directly in the asgikit namespace"),
+        ([*GOOD_WHEEL, "asgikit/py.typed"], "a file directly in the asgikit namespace"),
+        ([*GOOD_WHEEL, "asgikit/alpha/__init__.py"], "asgikit.alpha is not one of this member's"),
+        ([*GOOD_WHEEL, "tests/test_x.py"], "outside asgikit/"),
+        ([f for f in GOOD_WHEEL if not f.endswith("py.typed")], "asgikit/beta/py.typed: missing"),
+        ([f for f in GOOD_WHEEL if "_impl" not in f], "in the sources but not in the wheel"),
+        ([f for f in GOOD_WHEEL if not f.endswith("RECORD")], "RECORD: missing"),
+    ],
+)
+def test_wheel_rules_can_fail(files: list[str], expected: str) -> None:
+    problems = _wheel(files)
+    assert any(expected in p for p in problems), problems
+
+
+def test_wheel_with_a_file_missing_from_sources() -> None:
+    problems = _wheel(GOOD_WHEEL, SOURCES - {"asgikit/beta/_impl.py"})
+    assert any("in the wheel but not in the sources" in p for p in problems)
+
+
+def test_overlap() -> None:
+    problems = wheels.overlap_problems(
+        {"a.whl": ["asgikit/x/__init__.py", "asgikit/"], "b.whl": ["asgikit/x/__init__.py"]}
+    )
+    assert problems == ["asgikit/x/__init__.py: shipped by a.whl, b.whl"]
+    assert wheels.overlap_problems({"a.whl": ["asgikit/"], "b.whl": ["asgikit/"]}) == []
+
+
+def _metadata(*requires: str, version: str = "0.1.0", python: str = ">=3.11") -> str:
+    lines = ["Metadata-Version: 2.4", "Name: asgikit-extra", f"Version: {version}"]
+    lines.append(f"Requires-Python: {python}")
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    return "\n".join(lines) + "\n\nlong description\n"
+
+
+def _members(workspace: Path) -> dict[str, Any]:
+    return {m.name: m for m in layout.load_members(workspace)}
+
+
+def test_metadata_rules(workspace: Path) -> None:
+    members = _members(workspace)
+    extra, core = members["asgikit-extra"], members["asgikit-core"]
+    siblings = {"asgikit-core", "asgikit-extra"}
+    ok = _metadata("asgikit-core<0.4,>=0.3")
+    assert wheels.metadata_problems(extra, ok, siblings) == []
+    cases = {
+        _metadata("asgikit-core"): "sibling requirement without a range",
+        _metadata("asgikit-core>=0.3"): "differs from the declared",
+        _metadata(): "has no Requires-Dist",
+        _metadata("asgikit-core<0.4,>=0.3", version="0.2.0"): "Version is '0.2.0'",
+        _metadata("asgikit-core<0.4,>=0.3", python=">=3.10"): "Requires-Python",
+    }
+    for text, expected in cases.items():
+        problems = wheels.metadata_problems(extra, text, siblings)
+        assert any(expected in p for p in problems), (expected, problems)
+    core_meta = _metadata("anyio>=4").replace("asgikit-extra", "asgikit-core")
+    core_meta = core_meta.replace("0.1.0", "0.3.0")
+    problems = wheels.metadata_problems(core, core_meta, siblings)
+    assert any("must have no runtime Requires-Dist" in p for p in problems)
+    extras_only = core_meta.replace("anyio>=4", "orjson>=3; extra == 'fast'")
+    assert wheels.metadata_problems(core, extras_only, siblings) == []
+
+
+def test_sdist_rules() -> None:
+    prefix = "asgikit_extra-0.1.0/"
+    good = [f"{prefix}{p}" for p in ("pyproject.toml", "PKG-INFO", "README.md")]
+    good += [f"{prefix}src/asgikit/beta/__init__.py", f"{prefix}src/asgikit/beta/py.typed"]
+    assert wheels.sdist_problems("asgikit-extra", "0.1.0", ["beta"], good) == []
+    bad = [*good[:-1], f"{prefix}src/asgikit/__init__.py"]
+    problems = wheels.sdist_problems("asgikit-extra", "0.1.0", ["beta"], bad)
+    assert any("must not exist" in p for p in problems)
+    assert any("beta/py.typed: missing" in p for p in problems)
+
+
+def test_typing_problems() -> None:
+    bad = "import x\n\nwrong: int = x.name  # ERROR\nalso: str = x.n  # ERROR\n"
+    clean = "bad.py:3: error: Incompatible types\nbad.py:4:5: error: Incompatible types\n"
+    assert wheels.typing_problems("", bad, clean) == []
+    missed = wheels.typing_problems("", bad, "bad.py:3: error: Incompatible types\n")
+    assert len(missed) == 1 and "line 4" in missed[0]
+    untyped = "good.py:1: error: Skipping analyzing 'x': missing py.typed marker\n"
+    problems = wheels.typing_problems("", bad, untyped)
+    assert any("unexpected error" in p for p in problems)
+    assert sum("missed" in p for p in problems) == 2
+
+
+def test_every_member_has_a_smoke_app_and_a_typing_snippet() -> None:
+    root = TOOLS.parent
+    names = {m.name for m in layout.load_members(root)}
+    assert names <= set(wheels.SMOKE), names - set(wheels.SMOKE)
+    assert names <= set(wheels.TYPING), names - set(wheels.TYPING)
+    for name in names:
+        good, bad = wheels.TYPING[name]
+        assert "# ERROR" not in good
+        assert bad.count("# ERROR") >= 1
+
+
+def test_sibling_closure(workspace: Path) -> None:
+    members = _members(workspace)
+    by_name = {layout.normalize(n): m for n, m in members.items()}
+    closure = wheels.sibling_closure(members["asgikit-extra"], by_name)
+    assert [m.name for m in closure] == ["asgikit-core"]
+    assert wheels.sibling_closure(members["asgikit-core"], by_name) == []
+
+
+# -- lowest ----------------------------------------------------------------------------
+
+
+def test_lowest_summary_and_missing_modules() -> None:
+    output = "....F\nE   ModuleNotFoundError: No module named 'httpx._x'\n"
+    output += "=========== 1 failed, 4 passed in 0.10s ===========\n"
+    assert lowest.summarize(output) == "1 failed, 4 passed in 0.10s"
+    assert lowest.summarize("...\n5 passed in 0.2s\n") == "5 passed in 0.2s"
+    assert lowest.missing_modules(output) == ["httpx"]
+    command = lowest.command("asgikit-core", [])
+    assert command[:8] == [
+        "uv", "run", "--package", "asgikit-core", "--isolated", "--resolution", "lowest-direct",
+        "python",
+    ]  # fmt: skip
+    assert "packages/asgikit-core/tests" in command
+
+
+# -- release ---------------------------------------------------------------------------
+
+CHANGELOG = """# Changelog
+
+## Unreleased
+
+- Added a thing.
+- Fixed another.
+
+## 0.1.0
+
+- First release.
+"""
+
+
+def test_move_unreleased() -> None:
+    moved = release.move_unreleased(CHANGELOG, "0.2.0", "2025-01-02")
+    assert moved == (
+        "# Changelog\n\n## Unreleased\n\n## 0.2.0 (2025-01-02)\n\n- Added a thing.\n"
+        "- Fixed another.\n\n## 0.1.0\n\n- First release.\n"
+    )
+    assert layout.changelog_has_version(moved, "0.2.0")
+
+
+def test_move_unreleased_as_the_last_section() -> None:
+    text = "# Changelog\n\n## [Unreleased]\n\n- Only entry.\n"
+    moved = release.move_unreleased(text, "1.0.0", "2025-01-02")
+    assert moved == "# Changelog\n\n## Unreleased\n\n## 1.0.0 (2025-01-02)\n\n- Only entry.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# Changelog\n\n## 0.1.0\n", "no '## Unreleased' heading"),
+        ("# Changelog\n\n## Unreleased\n\n\n## 0.1.0\n- x\n", "nothing under '## Unreleased'"),
+        ("## Unreleased\n- y\n## 0.2.0\n- x\n", "already has a heading for 0.2.0"),
+    ],
+)
+def test_move_unreleased_refuses(text: str, message: str) -> None:
+    with pytest.raises(release.ReleaseError, match=message):
+        release.move_unreleased(text, "0.2.0", "2025-01-02")
+
+
+def test_release_refuses_versions_dependents_exclude(workspace: Path) -> None:
+    assert release.dependents_excluding(workspace, "asgikit-core", "0.3.5") == []
+    found = release.dependents_excluding(workspace, "asgikit-core", "0.4.0")
+    assert found == [
+        "asgikit-extra dependencies: 'asgikit-core>=0.3,<0.4' excludes asgikit-core 0.4.0"
+    ]
+
+
+def test_release_plan(workspace: Path) -> None:
+    steps = release.plan(workspace, "asgikit-extra", "minor", "0.2.0", tag=True)
+    commands = [s.cmd for s in steps if s.cmd]
+    assert ["uv", "version", "--package", "asgikit-extra", "--bump", "minor", "--no-sync"] in (
+        commands
+    )
+    assert ["git", "tag", "-a", "asgikit-extra-v0.2.0", "-m", "asgikit-extra 0.2.0"] in commands
+    assert commands[-1] == [
+        "uv", "build", "--package", "asgikit-extra", "--no-sources", "-o", "dist/asgikit-extra",
+    ]  # fmt: skip
+    commit = next(c for c in commands if c[:2] == ["git", "commit"])
+    assert commit[3] == "Release asgikit-extra 0.2.0"
+    assert commit[5:] == [
+        "packages/asgikit-extra/pyproject.toml", "packages/asgikit-extra/CHANGELOG.md", "uv.lock",
+    ]  # fmt: skip
+    untagged = release.plan(workspace, "asgikit-extra", "0.2.0", "0.2.0", tag=False)
+    assert not any(s.cmd and s.cmd[:2] == ["git", "tag"] for s in untagged)

@@ -1,0 +1,1 @@
+"""Standard-library scripts that check, test and release the asgikit workspace."""
