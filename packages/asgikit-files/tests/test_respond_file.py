@@ -21,7 +21,7 @@ from asgikit.testing import Channel, http_scope
 
 Respond = Callable[..., Awaitable[Channel]]
 CHUNK = 64 * 1024
-PATHSEND = {"http.response.pathsend": {}}
+PATHSEND: dict[str, dict[str, object]] = {"http.response.pathsend": {}}
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ async def test_head_with_a_stat_does_not_even_open(
         opened.append(fd)
         return fd
 
-    os.open = counting_open  # type: ignore[assignment]  # restored by fd_tracker's monkeypatch
+    os.open = counting_open  # restored by fd_tracker's monkeypatch
     channel = await respond(
         big_file, method="HEAD", stat_result=os.stat(big_file), headers=[("range", "bytes=0-1")]
     )

@@ -50,7 +50,7 @@ async def test_fields_and_files_in_one_mapping(encode: Any, make_request: Any) -
             7,
         )
         assert first.headers["content-type"] == "text/plain"
-        assert first.headers["content-disposition"].startswith("form-data")
+        assert str(first.headers["content-disposition"]).startswith("form-data")
         assert await first.read() == b"content"
         assert await second.read() == b"\x00\x01"
         assert form.files() == [first, second]

@@ -29,7 +29,7 @@ def chunked(body: bytes, size: int = 65536) -> list[bytes]:
 async def test_parts_in_order_with_data_as_it_arrives(encode: Any, make_request: Any) -> None:
     content = bytes(range(256)) * 1000
     body = encode([("a", "1"), ("f", ("x.bin", "application/x-thing", content)), ("a", "2")])
-    seen = []
+    seen: list[tuple[str | None, ...]] = []
     async for part in iter_parts(make_request(chunked(body, 1000), CT)):
         assert isinstance(part, Part)
         if part.is_file:

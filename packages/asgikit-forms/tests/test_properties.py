@@ -18,9 +18,9 @@ CT = f"multipart/form-data; boundary={B}"
 
 # A NUL in a part header is refused (tested elsewhere), so names hold none.
 names = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20
 )
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=200)
 files = st.tuples(
     st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
     st.sampled_from(["application/octet-stream", "text/plain", "image/png"]),
@@ -72,7 +72,7 @@ async def test_streaming_round_trip(
     fields: list[tuple[str, Any]], offsets: list[int], encode: Any, make_request: Any
 ) -> None:
     body = encode(fields)
-    got = []
+    got: list[tuple[str, object]] = []
     async for part in iter_parts(make_request(cut(body, offsets), CT)):
         if part.is_file:
             got.append((part.name, (part.filename, part.content_type, await part.read())))

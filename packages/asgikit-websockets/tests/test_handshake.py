@@ -20,7 +20,7 @@ from asgikit.websockets import (
     deny,
 )
 
-DENIAL = {"websocket.http.response": {}}
+DENIAL: dict[str, dict[str, object]] = {"websocket.http.response": {}}
 Connect = Callable[..., tuple[Request, Channel]]
 
 
@@ -200,7 +200,7 @@ async def test_each_view_uses_its_own_requests_send(connect: Connect) -> None:
     async def logging_send(message: object) -> None:
         wrapped.append(message)
 
-    other = Request(request.scope, request.receive, logging_send)  # type: ignore[arg-type]
+    other = Request(request.scope, request.receive, logging_send)
     await WebSocket(other).write("via the wrapper")
     assert wrapped == [{"type": "websocket.send", "text": "via the wrapper"}]
     assert len(channel.sent) == 1

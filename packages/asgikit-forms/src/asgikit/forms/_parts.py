@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import IO, Final
 
 from asgikit.errors import BodyStateError
@@ -197,7 +197,7 @@ async def iter_parts(
     max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE,
     max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH,
     charset: str = "utf-8",
-) -> AsyncIterator[Part]:
+) -> AsyncGenerator[Part, None]:
     """Yield the form's fields one :class:`Part` at a time, in arrival order::
 
         async with contextlib.aclosing(iter_parts(request)) as parts:
