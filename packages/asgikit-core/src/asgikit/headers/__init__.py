@@ -8,17 +8,20 @@ other control but HTAB, so no header built from user input can split a response.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar, overload
 
-from asgikit.errors import HeaderValueError, MalformedHeaderError
+from asgikit.errors import HeaderValueError, InvalidEncodingError, MalformedHeaderError
 
 __all__ = [
     "Headers",
     "MutableHeaders",
     "encode_header_name",
+    "decode_text",
     "encode_header_value",
+    "lookup_charset",
     "parse_content_length",
     "parse_content_type",
     "parse_parameters",
@@ -387,3 +390,42 @@ def parse_content_length(values: list[bytes]) -> int | None:
                 raise MalformedHeaderError("conflicting Content-Length values")
             result = length
     return result
+
+
+# Codecs Python calls text encodings but that are no charset a client may choose: their
+# decoders are for host names or Python literals, and punycode's cost is quadratic in
+# its input, so a client naming it could stall the event loop.
+_REFUSED_CODECS = frozenset(
+    {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape", "mbcs", "oem"}
+)
+_charsets: dict[str, str] = {}
+
+
+def lookup_charset(name: str) -> str:
+    """The Python codec for a charset a client named, or :class:`InvalidEncodingError` (400).
+
+    Unknown names, codecs that are not text encodings (``base64``, ``zlib``, ...) and the
+    codecs no client may pick (``punycode``, ``idna``, ``unicode_escape``, ...) are refused.
+    """
+    codec = _charsets.get(name)
+    if codec is not None:
+        return codec
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        raise InvalidEncodingError(f"unknown charset {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
+        raise InvalidEncodingError(f"charset {name!r} is not accepted")
+    if len(_charsets) < _MAX_CACHED_NAMES:
+        _charsets[name] = info.name
+    return info.name
+
+
+def decode_text(data: bytes, charset: str, *, errors: str = "strict", what: str = "text") -> str:
+    """Decode ``data`` with a client-named ``charset`` (see :func:`lookup_charset`); text
+    that does not decode raises :class:`InvalidEncodingError` (400)."""
+    codec = lookup_charset(charset)
+    try:
+        return data.decode(codec, errors)
+    except (UnicodeError, ValueError):
+        raise InvalidEncodingError(f"{what} that is not valid {charset}") from None

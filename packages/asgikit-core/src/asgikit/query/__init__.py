@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import unquote_to_bytes
 
-from asgikit.errors import ContentTooLargeError, InvalidEncodingError
+from asgikit.errors import ContentTooLargeError
+from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
 
 __all__ = ["DEFAULT_MAX_FIELDS", "parse_urlencoded"]
@@ -64,9 +65,4 @@ def _unquote(text: str, encoding: str, errors: Literal["strict", "replace"]) -> 
             return text
     else:
         raw = unquote_to_bytes(text)
-    try:
-        return raw.decode(encoding, errors)
-    except UnicodeDecodeError:
-        raise InvalidEncodingError(f"form or query data that is not valid {encoding}") from None
-    except LookupError:
-        raise InvalidEncodingError(f"unknown charset {encoding!r}") from None
+    return decode_text(raw, encoding, errors=errors, what="form or query data")

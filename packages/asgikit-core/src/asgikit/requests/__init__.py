@@ -32,12 +32,11 @@ from asgikit.errors import (
     ClientDisconnectedError,
     ContentTooLargeError,
     HeaderValueError,
-    InvalidEncodingError,
     InvalidJSONError,
     ResponseStateError,
     UnsupportedMediaTypeError,
 )
-from asgikit.headers import Headers, parse_content_length, parse_content_type
+from asgikit.headers import Headers, decode_text, parse_content_length, parse_content_type
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
 from asgikit.requests import _optional
@@ -357,13 +356,7 @@ class Request:
         """The body as text, decoded with ``encoding``, else the Content-Type charset, else
         UTF-8. Undecodable bytes or an unknown charset raise a 400 error."""
         body = await self.read_bytes(max_size=max_size)
-        codec = encoding or self.charset or "utf-8"
-        try:
-            return body.decode(codec)
-        except UnicodeDecodeError:
-            raise InvalidEncodingError(f"the body is not valid {codec} text") from None
-        except LookupError:
-            raise InvalidEncodingError(f"unknown charset {codec!r}") from None
+        return decode_text(body, encoding or self.charset or "utf-8", what="a body")
 
     async def read_json(
         self,
@@ -398,6 +391,8 @@ class Request:
             return loads(body)
         except ValueError as exc:  # json, orjson and msgspec errors are ValueErrors
             raise InvalidJSONError(f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidJSONError("the body is JSON nested too deeply") from None
 
     async def read_form(self, **options: Any) -> FormData:
         """The body parsed as a form (urlencoded or multipart); needs ``asgikit-forms``.
