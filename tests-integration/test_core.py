@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -87,3 +88,19 @@ def test_curl_posts_json_and_reads_the_answer(server: Any) -> None:
     data = json.loads(result.stdout)
     assert data["body"] == {"n": 1}
     assert data["headers"]["user-agent"].startswith("curl/")
+
+
+def test_event_stream_ends_when_a_client_leaves_mid_body(server: Any) -> None:
+    """The client announces a body, sends a few bytes, reads an event and leaves. The
+    app never reads the body; its event generator must still be closed."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"GET /events-ignoring-body HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nabcde"
+        )
+        received = b""
+        while b"data: tick" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, "the server closed before the first event"
+            received += chunk
+    response = httpx.get(f"{server.url}/stream-closed", timeout=15)
+    assert response.text == "closed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from lifespan import run_lifespan
@@ -44,6 +45,18 @@ async def body_logging_middleware(scope: Any, receive: Any, send: Any) -> None:
     await handler(scope, receive, send)
 
 
+stream_closed = asyncio.Event()
+
+
+async def ticks() -> Any:
+    try:
+        while True:
+            yield "tick"
+            await asyncio.sleep(0.05)
+    finally:
+        stream_closed.set()
+
+
 async def app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         await run_lifespan(receive, send)
@@ -53,6 +66,17 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
         await seed_json(scope, receive, send)
     elif path == "/middleware":
         await body_logging_middleware(scope, receive, send)
+    elif path == "/events-ignoring-body":
+        request = Request(scope, receive, send)
+        await request.respond_event_stream(ticks(), ping_interval=None)
+    elif path == "/stream-closed":
+        request = Request(scope, receive, send)
+        try:
+            await asyncio.wait_for(stream_closed.wait(), 10)
+        except TimeoutError:
+            await request.respond_text("still streaming", status=504)
+            return
+        await request.respond_text("closed")
     elif path == "/stream":
         request = Request(scope, receive, send)
         async with request.response_writer(media_type="text/plain") as write:

@@ -178,3 +178,9 @@ def test_multivalue_dict_accessors() -> None:
     assert values.get_first("c", "x") == "x"
     values.get_all("b").append("3")  # a copy: the dict is not changed
     assert values["b"] == ["1", "2"]
+
+
+@pytest.mark.parametrize("charset", ["punycode", "undefined", "idna", "utf-8\x00", "zlib"])
+def test_urlencoded_refuses_unsafe_charsets(charset: str) -> None:
+    with pytest.raises(InvalidEncodingError):
+        parse_urlencoded(b"a=%61%80", encoding=charset, errors="strict")

@@ -325,3 +325,25 @@ async def test_optional_distributions_name_what_to_install(
         await request.respond_file("/etc/hostname")
     with pytest.raises(MissingDistributionError, match="pip install asgikit-websockets"):
         await request.websocket_accept()
+
+
+@pytest.mark.parametrize(
+    "charset", ["punycode", "idna", "undefined", "unicode_escape", "base64", "utf-8\x00"]
+)
+async def test_charsets_a_client_may_not_choose_are_400(
+    make_request: MakeRequest, charset: str
+) -> None:
+    body = b"x" * 100_000 + b"-" + b"ba" * 100_000  # quadratic for punycode
+    request, _ = make_request(
+        "POST", body=body, headers=[("content-type", f"text/plain; charset={charset!r}")]
+    )
+    with pytest.raises(InvalidEncodingError) as info:
+        await request.read_text()
+    assert info.value.status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 50_000])
+async def test_deeply_nested_json_is_400(make_request: MakeRequest, body: bytes) -> None:
+    request, _ = make_request("POST", body=body, headers=[("content-type", "application/json")])
+    with pytest.raises(InvalidJSONError, match="nested"):
+        await request.read_json()

@@ -11,6 +11,7 @@ import pytest
 
 from asgikit.asgi import Message
 from asgikit.errors import (
+    BodyStateError,
     ClientDisconnectedError,
     HeaderValueError,
     ResponseStateError,
@@ -377,3 +378,88 @@ async def test_through_httpx_asgi_transport() -> None:
         response = await client.get("/p", params=[("q", "1"), ("q", "2")])
     assert response.json() == {"path": "/p", "q": ["1", "2"]}
     assert response.cookies["seen"] == "1"
+
+
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_stream_notices_a_gone_client_while_the_body_is_still_coming(
+    spec_version: str,
+) -> None:
+    """The client sends part of a body the app never reads, then leaves: the stream must
+    still stop (security review, finding 2)."""
+    channel = Channel(
+        [
+            {"type": "http.request", "body": b"x", "more_body": True},
+            {"type": "http.request", "body": b"y", "more_body": True},
+        ]
+    )
+    request = Request(http_scope("POST", spec_version=spec_version), channel.receive, channel.send)
+    started = asyncio.Event()
+    cleaned_up = asyncio.Event()
+
+    async def ticks() -> AsyncIterator[bytes]:
+        try:
+            yield b"tick"
+            started.set()
+            await asyncio.Event().wait()
+            yield b"never"
+        finally:
+            cleaned_up.set()
+
+    task = asyncio.create_task(request.respond_stream(ticks()))
+    await started.wait()
+    await asyncio.wait_for(channel.wait_for_receive_calls(2), 5)  # the watcher took both
+    channel.disconnect()
+    with pytest.raises(ClientDisconnectedError):
+        await asyncio.wait_for(task, 5)
+    assert cleaned_up.is_set()
+
+
+async def test_event_stream_ends_when_a_client_with_an_unread_body_leaves() -> None:
+    channel = Channel([{"type": "http.request", "body": b"x", "more_body": True}])
+    request = Request(http_scope("POST", spec_version="2.3"), channel.receive, channel.send)
+    closed = asyncio.Event()
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield "tick"
+                await asyncio.sleep(0.01)
+        finally:
+            closed.set()
+
+    task = asyncio.create_task(request.respond_event_stream(events(), ping_interval=None))
+    await asyncio.wait_for(channel.wait_for_receive_calls(1), 5)
+    channel.disconnect()
+    await asyncio.wait_for(task, 5)
+    assert closed.is_set()
+
+
+async def test_an_unread_body_past_the_limit_is_dropped_and_reads_then_fail() -> None:
+    chunks = [{"type": "http.request", "body": b"z" * 1000, "more_body": True}] * 20
+    channel = Channel(chunks)
+    request = Request(http_scope("POST", spec_version="2.3"), channel.receive, channel.send)
+    request.max_body_size = 5000
+    async with request.response_writer() as write:
+        await write(b"streaming")
+        await asyncio.wait_for(channel.wait_for_receive_calls(20), 5)  # all taken, none kept
+    with pytest.raises(BodyStateError, match="dropped"):
+        await request.read_bytes()
+
+
+async def test_a_slow_reader_keeps_every_byte_while_the_watcher_runs() -> None:
+    parts = [b"%03d" % i for i in range(50)]
+    channel = Channel(
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    )
+    request = Request(http_scope("POST", spec_version="2.3"), channel.receive, channel.send)
+    request.max_body_size = 10  # the watcher's queue fills fast; it must wait, not drop
+    async with request.response_writer() as write:
+        stream = request.read_stream()
+        received = [await anext(stream)]  # the reader is streaming the body now
+        # The watcher starts, queues past the limit, then waits for the reader to drain.
+        await asyncio.wait_for(channel.wait_for_receive_calls(5), 5)
+        received += [chunk async for chunk in stream]
+        await write(b"".join(received))
+    assert received == parts
+    assert channel.max_concurrent_receives == 1

@@ -474,3 +474,30 @@ async def test_static_closes_every_file(
     ]:
         await get_static(app, path, headers=headers)
         assert not fd_tracker, path
+
+
+@pytest.mark.usefixtures("strategy")
+@pytest.mark.parametrize(
+    ("directory", "path", "location"),
+    [
+        ("a#b", "/a#b", "/a%23b/"),  # '#' would end the path: the client asked for '/a'
+        ("x%41", "/x%41", "/x%2541/"),  # '%41' would become 'A': another directory
+        ("é d", "/é d", "/%C3%A9%20d/"),
+    ],
+)
+async def test_directory_redirect_keeps_the_decoded_name(
+    site: Path, get_static: GetStatic, directory: str, path: str, location: str
+) -> None:
+    (site / directory).mkdir()
+    (site / directory / "index.html").write_bytes(b"<p>index</p>")
+    (site / "xA").mkdir(exist_ok=True)
+    channel = await get_static(StaticFiles(site), path)  # path as the server decoded it
+    assert channel.status == 307
+    assert channel.header("location") == location
+
+
+async def test_directory_redirect_under_a_server_that_strips_root_path(site: Path) -> None:
+    scope = http_scope("GET", "/sub", root_path="/static")  # path without root_path
+    channel = Channel.with_body()
+    await StaticFiles(site)(scope, channel.receive, channel.send)
+    assert channel.header("location") == "/static/sub/"

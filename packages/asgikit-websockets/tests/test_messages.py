@@ -447,3 +447,11 @@ async def test_too_big_to_a_gone_client_still_raises(connect: Connect) -> None:
     with pytest.raises(MessageTooBigError):
         await ws.read()
     assert ws.state is WebSocketState.CLOSED
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a":' * 50_000])
+async def test_read_json_refuses_json_nested_too_deeply(connect: Connect, text: str) -> None:
+    ws, _ = await opened(connect, {"type": "websocket.receive", "text": text})
+    with pytest.raises(InvalidJSONError, match="nested too deeply"):
+        await ws.read_json()
+    assert ws.state is WebSocketState.ACCEPTED

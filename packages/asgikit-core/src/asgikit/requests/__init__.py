@@ -44,6 +44,7 @@ from asgikit.requests._state import (
     CACHED,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
+    DISCARDED,
     FINISHED,
     STATE_KEY,
     STREAMED,
@@ -263,6 +264,11 @@ class Request:
     def _check_body_phase(phase: int) -> None:
         if phase == STREAMING:
             raise BodyStateError("cannot read the body: it is being streamed by read_stream()")
+        if phase == DISCARDED:
+            raise BodyStateError(
+                "cannot read the body: it was not read while the response streamed and "
+                "grew past max_body_size, so it was dropped; read it before responding"
+            )
         if phase == STREAMED:
             raise BodyStateError(
                 "cannot read the body: read_stream() consumed it without keeping it; "
@@ -714,7 +720,9 @@ class ResponseWriter:
         if task is not None and not task.done():
             request = self._request
             self._watcher = asyncio.get_running_loop().create_task(
-                request._state.get_inbound().watch_disconnect(request._receive, task)
+                request._state.get_inbound().watch_disconnect(
+                    request._receive, task, request._state.max_body_size
+                )
             )
 
     async def __aexit__(

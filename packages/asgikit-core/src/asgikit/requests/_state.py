@@ -36,6 +36,7 @@ UNREAD = 0
 STREAMING = 1
 STREAMED = 2  # read by read_stream() and not kept
 CACHED = 3
+DISCARDED = 4  # nobody read it while a response streamed, and it outgrew the limit
 
 # Response phases.
 NEW = 0
@@ -60,12 +61,21 @@ class ResponseSettings:
 class Inbound:
     """The receive side: body phase and cache, queued messages, disconnect."""
 
-    __slots__ = ("body", "disconnected", "pending", "phase", "receiving", "waiters")
+    __slots__ = (
+        "body",
+        "disconnected",
+        "pending",
+        "pending_bytes",
+        "phase",
+        "receiving",
+        "waiters",
+    )
 
     def __init__(self) -> None:
         self.phase = UNREAD
         self.body: bytes | None = None
         self.pending: deque[Message] | None = None
+        self.pending_bytes = 0
         self.receiving = False
         self.waiters: list[asyncio.Future[None]] | None = None
         self.disconnected = False
@@ -75,7 +85,11 @@ class Inbound:
         while True:
             pending = self.pending
             if pending:
-                return pending.popleft()
+                message = pending.popleft()
+                self.pending_bytes -= len(message.get("body", b""))
+                if self.waiters:
+                    self._wake()  # the watcher may wait for the queue to drain
+                return message
             if self.disconnected:
                 raise ClientDisconnectedError("the client disconnected")
             if not self.receiving:
@@ -108,29 +122,41 @@ class Inbound:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def watch_disconnect(self, receive: Receive, task: asyncio.Task[Any]) -> bool:
+    async def watch_disconnect(
+        self, receive: Receive, task: asyncio.Task[Any], max_pending: int
+    ) -> bool:
         """Wait for ``http.disconnect`` and cancel ``task`` when it comes.
 
-        Body messages that arrive meanwhile are queued for the body reader. The watch
-        stops after queueing a body message that says more is coming, so an unread upload
-        is never buffered here beyond one message. Returns whether it cancelled ``task``.
+        Body messages that arrive meanwhile are queued for the body reader, up to
+        ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
+        waits for it to drain the queue; if nobody reads the body, it is dropped (a later
+        read raises :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a
+        gone client is noticed however much body it was sending. Returns whether it
+        cancelled ``task``.
         """
         while not self.disconnected:
             if self.receiving:
                 # A body reader is on receive(); it hands over what it gets.
                 await self._wait()
                 continue
-            if self.pending and self.pending[-1].get("more_body", False):
-                return False
+            if self.pending_bytes > max_pending:
+                if self.phase == STREAMING:
+                    await self._wait()  # the reader wakes us as it takes messages
+                    continue
+                self.pending = None
+                self.pending_bytes = 0
+                self.phase = DISCARDED
             self.receiving = True
             try:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     self.disconnected = True
                     break
-                if self.pending is None:
-                    self.pending = deque()
-                self.pending.append(message)
+                if self.phase != DISCARDED:
+                    if self.pending is None:
+                        self.pending = deque()
+                    self.pending.append(message)
+                    self.pending_bytes += len(message.get("body", b""))
             finally:
                 self.receiving = False
                 if self.waiters:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from typing import NamedTuple
+from urllib.parse import quote
 
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientDisconnectedError, MethodNotAllowedError, NotFoundError
@@ -381,7 +382,13 @@ def _joined(values: list[str]) -> str | None:
 
 
 def _slash_location(request: Request) -> str:
-    location = "/" + request.path.lstrip("/") + "/"  # never "//host": not an open redirect
+    """The URL of the directory with its slash, re-encoded from the decoded path: a
+    decoded ``%`` or ``#`` must not change what the client asks for next."""
+    path, root = request.path, request.root_path
+    if root and not path.startswith(root):  # a server that left root_path out of path
+        path = root + path
+    # Never "//host" (an open redirect); every character a path may not hold is quoted.
+    location = "/" + quote(path.lstrip("/"), safe="/") + "/"
     query: bytes = request.scope.get("query_string", b"")
     if query:
         location += "?" + query.decode("latin-1")

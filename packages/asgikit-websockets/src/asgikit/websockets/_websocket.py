@@ -343,6 +343,8 @@ class WebSocket:
             return loads(message)
         except ValueError as exc:  # json, orjson and msgspec errors are ValueErrors
             raise InvalidJSONError(f"the websocket message is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidJSONError("the websocket message is JSON nested too deeply") from None
 
     def __aiter__(self) -> WebSocket:
         return self
