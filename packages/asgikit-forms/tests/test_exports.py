@@ -5,6 +5,7 @@ from __future__ import annotations
 import asgikit.forms as forms
 from asgikit.forms import FormData
 from asgikit.multivalue import MultiValueDict
+from asgikit.requests import DEFAULT_MAX_BODY_SIZE
 
 
 def test_all_is_complete_and_exact() -> None:
@@ -25,6 +26,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert forms.DEFAULT_MAX_PART_HEADER_SIZE == 8 * 1024
     assert forms.DEFAULT_MAX_BOUNDARY_LENGTH == 256
     assert forms.DEFAULT_SPOOL_THRESHOLD == 1024 * 1024
+    # The most a buffered read holds, so that a form holds no more than a body would.
+    assert forms.DEFAULT_MAX_MEMORY_SIZE == 10 * 1024 * 1024 == DEFAULT_MAX_BODY_SIZE
 
 
 def test_form_data_is_a_multi_value_dict() -> None:

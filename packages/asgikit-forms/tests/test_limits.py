@@ -246,3 +246,104 @@ async def test_streaming_api_has_the_same_limits(make_request: Any) -> None:
     with pytest.raises(ContentTooLargeError, match=r"max_file_size=100"):
         async for p in iter_parts(request, max_file_size=100):
             await p.read()
+
+
+# -- max_memory_size: what read_form() holds for one multipart body ----------------------
+
+
+@pytest.mark.parametrize(("total", "ok"), [(299, True), (300, True), (301, False)])
+async def test_max_memory_size(make_request: Any, total: int, ok: bool) -> None:
+    body = field("a", b"x" * 100) + field("b", b"y" * 100) + field("c", b"z" * (total - 200))
+    await check(
+        make_request,
+        body + file("doc", b"f" * 1000) + END,
+        ok,
+        "text fields of the form are larger than 300 bytes in total (max_memory_size=300)",
+        "max_memory_size",
+        300,
+        max_memory_size=300,
+        spool_threshold=0,
+    )
+
+
+async def test_default_max_memory_size_is_10_mib(make_request: Any) -> None:
+    # The reviewer's case, scaled down: 1 MiB fields, each within max_field_size.
+    body = b"".join(field(f"f{i}", b"x" * 1024 * 1024) for i in range(11)) + END
+    with pytest.raises(ContentTooLargeError) as info:
+        await read_form(make_request([body], CT))
+    assert (info.value.option, info.value.limit) == ("max_memory_size", 10 * 1024 * 1024)
+
+
+async def test_many_fields_are_refused_before_the_body_is_read(make_built: Any) -> None:
+    chunks = [field(f"f{i}", b"x" * 1000) for i in range(1000)] + [END]
+    built = make_built(chunks, CT)
+    with pytest.raises(ContentTooLargeError, match=r"\(max_memory_size=10000\)"):
+        await read_form(built.request, max_memory_size=10_000)
+    assert built.channel.receive_calls <= 12
+
+
+async def test_files_that_would_cross_it_go_to_disk(
+    make_request: Any, spool_dir: Any, open_files: Any
+) -> None:
+    contents = [bytes([65 + i]) * 300 for i in range(5)]
+    body = b"".join(file(f"f{i}", data) for i, data in enumerate(contents)) + END
+    async with await read_form(
+        make_request([body], CT), max_memory_size=1000, spool_threshold=10_000, spool_dir=spool_dir
+    ) as form:
+        uploads = form.files()
+        assert [u.in_memory for u in uploads] == [True, True, True, False, False]
+        assert [await u.read() for u in uploads] == contents
+    assert open_files(spool_dir) == []
+
+
+async def test_text_makes_room_by_moving_files_to_disk(make_request: Any, spool_dir: Any) -> None:
+    body = file("f0", b"a" * 400) + file("f1", b"b" * 400) + field("t", b"t" * 600) + END
+    async with await read_form(
+        make_request([body], CT), max_memory_size=1000, spool_threshold=10_000, spool_dir=spool_dir
+    ) as form:
+        assert form["t"] == "t" * 600
+        uploads = form.files()
+        assert [u.in_memory for u in uploads] == [False, False]
+        assert [await u.read() for u in uploads] == [b"a" * 400, b"b" * 400]
+
+
+async def test_files_on_disk_do_not_count(make_request: Any, spool_dir: Any) -> None:
+    body = file("big", b"b" * 5000) + field("t", b"t" * 1000) + END
+    async with await read_form(
+        make_request([body], CT), max_memory_size=1000, spool_threshold=100, spool_dir=spool_dir
+    ) as form:
+        assert form["t"] == "t" * 1000
+
+
+async def test_urlencoded_bodies_are_capped_by_max_body_size_instead(make_request: Any) -> None:
+    # An urlencoded form is one buffered body; max_memory_size is for multipart fields.
+    async with await read_form(
+        make_request([b"a=" + b"x" * 2000], "application/x-www-form-urlencoded"),
+        max_memory_size=1000,
+    ) as form:
+        assert form["a"] == "x" * 2000
+
+
+async def test_iter_parts_keeps_nothing_so_has_no_memory_cap(make_request: Any) -> None:
+    body = b"".join(field(f"f{i}", b"x" * 1024 * 1024) for i in range(11)) + END
+    sizes = [len(await p.text()) async for p in iter_parts(make_request([body], CT))]
+    assert sizes == [1024 * 1024] * 11
+
+
+@pytest.mark.parametrize("size", [100, 101])
+async def test_part_text_is_bounded_by_max_field_size(make_request: Any, size: int) -> None:
+    request = make_request([field("a", b"x" * size) + END], CT)
+    parts = iter_parts(request, max_field_size=100)
+    p = await anext(parts)
+    if size <= 100:
+        assert await p.text() == "x" * size
+    else:
+        with pytest.raises(ContentTooLargeError, match=r"\(max_field_size=100\)"):
+            await p.text()
+    await parts.aclose()
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, None])
+async def test_max_memory_size_must_be_an_int(make_request: Any, value: Any) -> None:
+    with pytest.raises(ValueError, match="max_memory_size"):
+        await read_form(make_request([END], CT), max_memory_size=value)

@@ -311,7 +311,9 @@ async def test_undecodable_field_is_400(
     encode: Any, make_request: Any, spool_dir: Any, open_files: Any
 ) -> None:
     body = encode([("f", ("a.bin", "x/y", b"data" * 100)), ("a", b"\xff")])
-    with pytest.raises(InvalidEncodingError, match="'a' is not valid utf-8"):
+    with pytest.raises(
+        InvalidEncodingError, match="form field 'a' with text that is not valid utf-8"
+    ):
         await read_form(make_request([body], CT), spool_threshold=0, spool_dir=spool_dir)
     assert open_files(spool_dir) == []
 
@@ -321,7 +323,7 @@ async def test_unknown_part_charset_is_400(charset: str, make_request: Any) -> N
     headers = (
         f'Content-Disposition: form-data; name="a"\r\nContent-Type: text/plain; charset={charset}'
     )
-    with pytest.raises(InvalidEncodingError, match="unknown charset"):
+    with pytest.raises(InvalidEncodingError, match=rf"unknown charset '{charset}'|is not accepted"):
         await read_form(make_request([part(headers, b"x") + END], CT))
 
 

@@ -136,6 +136,14 @@ class UploadedFile:
             raise
         return file
 
+    async def _move_to_disk(self) -> None:
+        # read_form() calls this when the form's memory budget (max_memory_size) has no
+        # room left for this file's content, whatever its size.
+        memory = self._memory
+        if memory is not None:
+            self._file = await asyncio.to_thread(self._spill, memory, b"")
+            self._memory = None
+
     async def _flush(self) -> None:
         pending = self._pending
         if not pending:

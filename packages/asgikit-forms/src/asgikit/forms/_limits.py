@@ -6,11 +6,11 @@ skips a limit the other one has (Starlette CVE-2026-54283).
 
 from __future__ import annotations
 
-import codecs
 import os
 from dataclasses import dataclass
 
 from asgikit.errors import ContentTooLargeError, InvalidEncodingError, InvalidFormError
+from asgikit.headers import lookup_charset
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -25,6 +25,11 @@ DEFAULT_MAX_PART_HEADERS = 8
 DEFAULT_MAX_PART_HEADER_SIZE = 8 * KiB
 DEFAULT_MAX_BOUNDARY_LENGTH = 256
 DEFAULT_SPOOL_THRESHOLD = 1 * MiB
+# What read_form() keeps in memory for one multipart body: its text fields, and its files
+# until they go to disk. The same as asgikit.requests.DEFAULT_MAX_BODY_SIZE, the most a
+# buffered read (read_bytes, read_json, an urlencoded form) holds: without it, 1000
+# fields of 1 MiB under the 2 GiB multipart cap would hold 2 GiB.
+DEFAULT_MAX_MEMORY_SIZE = 10 * MiB
 
 # Longest charset name accepted from a client; real ones are under 20 characters.
 _MAX_CHARSET_NAME = 40
@@ -39,6 +44,7 @@ class Limits:
     max_field_size: int = DEFAULT_MAX_FIELD_SIZE
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     max_body_size: int | None = None
+    max_memory_size: int = DEFAULT_MAX_MEMORY_SIZE
     max_part_headers: int = DEFAULT_MAX_PART_HEADERS
     max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE
     max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH
@@ -52,6 +58,7 @@ class Limits:
             "max_files",
             "max_field_size",
             "max_file_size",
+            "max_memory_size",
             "max_part_headers",
             "max_part_header_size",
             "max_boundary_length",
@@ -66,7 +73,10 @@ class Limits:
             raise ValueError(
                 f"max_body_size must be an int >= 0 or None, not {self.max_body_size!r}"
             )
-        check_charset(self.charset, programmer=True)
+        try:
+            lookup_charset(self.charset)
+        except InvalidEncodingError as exc:
+            raise ValueError(str(exc)) from None
 
 
 def too_large(what: str, limit: int, option: str) -> ContentTooLargeError:
@@ -92,6 +102,14 @@ def field_too_large(name: str, limit: int) -> ContentTooLargeError:
     )
 
 
+def memory_too_large(limit: int) -> ContentTooLargeError:
+    return too_large(
+        f"text fields of the form are larger than {limit} bytes in total",
+        limit,
+        "max_memory_size",
+    )
+
+
 def file_too_large(name: str, limit: int) -> ContentTooLargeError:
     return too_large(
         f"uploaded file in field {shorten(name)!r} is larger than {limit} bytes",
@@ -105,31 +123,27 @@ def shorten(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[:size] + "..."
 
 
-def check_charset(name: str, *, programmer: bool = False) -> str:
-    """Return the codec name for ``name``; an unknown or non-text codec is a 400 error
-    (a :class:`ValueError` when the application passed it)."""
-    try:
-        if len(name) > _MAX_CHARSET_NAME:
-            raise LookupError(name)
-        info = codecs.lookup(name)
-        # bytes.decode() refuses codecs such as "base64" or "rot13"; so do we.
-        if not getattr(info, "_is_text_encoding", True):
-            raise LookupError(name)
-    except LookupError:
-        if programmer:
-            raise ValueError(f"unknown charset {name!r}") from None
-        raise InvalidEncodingError(f"unknown charset {shorten(name)!r} in the form") from None
-    return info.name
+def client_charset(name: str) -> str:
+    """The codec for a charset the client named (:func:`asgikit.headers.lookup_charset`):
+    unknown, non-text and unsafe codecs (``punycode``, ``idna``, ...) are a 400 error.
+    Names longer than any real one are refused first, so that the message stays short."""
+    if len(name) > _MAX_CHARSET_NAME:
+        raise InvalidEncodingError(f"unknown charset {shorten(name)!r}")
+    return lookup_charset(name)
 
 
-def decode_text(data: bytes, charset: str, name: str) -> str:
-    """Decode a text field strictly; undecodable bytes are a 400 error."""
+def charset_field(data: bytes) -> str:
+    """The value of a ``_charset_`` field, which must be ASCII (a 400 error otherwise)."""
     try:
-        return data.decode(charset)
+        return data.decode("ascii").strip()
     except UnicodeDecodeError:
-        raise InvalidEncodingError(
-            f"form field {shorten(name)!r} is not valid {charset} text"
-        ) from None
+        raise InvalidEncodingError("the _charset_ form field is not ASCII") from None
+
+
+def field_text(name: str) -> str:
+    """How a decode error names a text field: "form field 'a' with text that is not
+    valid utf-8" (the ``what`` of :func:`asgikit.headers.decode_text`)."""
+    return f"form field {shorten(name)!r} with text"
 
 
 def malformed(message: str) -> InvalidFormError:

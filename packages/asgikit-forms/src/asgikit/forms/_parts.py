@@ -24,8 +24,9 @@ from asgikit.forms._limits import (
     DEFAULT_MAX_PART_HEADER_SIZE,
     DEFAULT_MAX_PART_HEADERS,
     Limits,
-    check_charset,
-    decode_text,
+    charset_field,
+    client_charset,
+    field_text,
     shorten,
 )
 from asgikit.forms._multipart import DONE, PartInfo
@@ -36,6 +37,7 @@ from asgikit.forms._source import (
     multipart_engine,
     read_urlencoded_with_charset,
 )
+from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
 from asgikit.requests import Request
 
@@ -137,14 +139,18 @@ class Part:
     async def text(self) -> str:
         """The rest of the data as text: decoded with the part's charset, else the
         ``_charset_`` field read before it, else the ``charset`` option (UTF-8).
-        Undecodable bytes raise :class:`~asgikit.errors.InvalidEncodingError` (400)."""
+        Undecodable bytes and an unknown, non-text or unsafe charset (``punycode``,
+        ``idna``, ...) raise :class:`~asgikit.errors.InvalidEncodingError` (400).
+
+        The data read is bounded by ``max_field_size`` for a text field and by
+        ``max_file_size`` for a file (whose whole content is then held in memory)."""
         data = await self.read()
         if self.name == "_charset_" and self.filename is None:
-            text = decode_text(data, "ascii", self.name).strip()
-            self._charset.name = check_charset(text)
+            text = charset_field(data)
+            self._charset.name = client_charset(text)
             return text
-        codec = check_charset(self.charset) if self.charset else self._charset.name
-        return decode_text(data, codec, self.name)
+        codec = client_charset(self.charset) if self.charset else self._charset.name
+        return decode_text(data, codec, what=field_text(self.name))
 
     async def save(self, path: str | os.PathLike[str]) -> int:
         """Write the rest of the data to ``path`` (created or truncated) as it arrives,

@@ -7,7 +7,6 @@ import os
 from types import TracebackType
 from typing import Any, cast
 
-from asgikit.errors import InvalidEncodingError
 from asgikit.forms._files import UploadedFile
 from asgikit.forms._limits import (
     DEFAULT_MAX_BOUNDARY_LENGTH,
@@ -15,12 +14,15 @@ from asgikit.forms._limits import (
     DEFAULT_MAX_FIELDS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_FILES,
+    DEFAULT_MAX_MEMORY_SIZE,
     DEFAULT_MAX_PART_HEADER_SIZE,
     DEFAULT_MAX_PART_HEADERS,
     DEFAULT_SPOOL_THRESHOLD,
     Limits,
-    check_charset,
-    decode_text,
+    charset_field,
+    client_charset,
+    field_text,
+    memory_too_large,
 )
 from asgikit.forms._multipart import DONE, PART_END, PartInfo
 from asgikit.forms._source import (
@@ -30,6 +32,7 @@ from asgikit.forms._source import (
     multipart_engine,
     read_urlencoded,
 )
+from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
 from asgikit.requests import Request
 
@@ -96,6 +99,7 @@ async def read_form(
     max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     max_body_size: int | None = None,
+    max_memory_size: int = DEFAULT_MAX_MEMORY_SIZE,
     max_part_headers: int = DEFAULT_MAX_PART_HEADERS,
     max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE,
     max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH,
@@ -116,6 +120,11 @@ async def read_form(
     - ``max_field_size`` bytes per text field (1 MiB), ``max_file_size`` per file (1 GiB);
     - ``max_body_size``: the whole body. ``None`` means ``request.max_body_size``
       (10 MiB) for urlencoded bodies and 2 GiB for multipart ones;
+    - ``max_memory_size``: the bytes of a multipart body's text fields, all together,
+      kept until the form is returned (10 MiB, the same as ``request.max_body_size``,
+      which bounds a whole urlencoded body). Files held in memory count too, but a
+      file that would cross the limit goes to its temporary file early instead, as do
+      the files in memory when a text field needs their room;
     - ``max_part_headers`` headers per part (8), ``max_part_header_size`` bytes of
       headers per part (8 KiB; also the most bytes accepted before the first boundary);
     - ``max_boundary_length`` characters of boundary (256; RFC 2046 allows 70): over it
@@ -125,13 +134,15 @@ async def read_form(
     unnamed temporary file in ``spool_dir`` (the system default when ``None``), created
     and written off the event loop. Text fields are decoded with the part's Content-Type
     charset, else the ``_charset_`` field, else ``charset`` (UTF-8); undecodable text
-    raises :class:`~asgikit.errors.InvalidEncodingError` (400), a malformed body
+    and an unknown, non-text or unsafe charset (``punycode``, ``idna``, ...) raise
+    :class:`~asgikit.errors.InvalidEncodingError` (400), a malformed body
     :class:`~asgikit.errors.InvalidFormError` (400), a client gone mid-body
     :class:`~asgikit.errors.ClientDisconnectedError`. On any error every file read so
     far is closed and nothing is returned.
 
     An urlencoded body is kept for later readers of the request; a multipart one is
-    streamed and not kept. New in asgikit-forms 0.1.
+    streamed and not kept. New in asgikit-forms 0.1; ``max_memory_size`` and the refusal
+    of unsafe charsets are new in 0.1.0 as well.
     """
     limits = Limits(
         max_fields=max_fields,
@@ -139,6 +150,7 @@ async def read_form(
         max_field_size=max_field_size,
         max_file_size=max_file_size,
         max_body_size=max_body_size,
+        max_memory_size=max_memory_size,
         max_part_headers=max_part_headers,
         max_part_header_size=max_part_header_size,
         max_boundary_length=max_boundary_length,
@@ -158,16 +170,32 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
     source = MultipartSource(multipart_engine(request, params, limits), request.read_stream())
     entries: list[tuple[str, bytes | UploadedFile, str | None]] = []
     files: list[UploadedFile] = []
+    # Bytes held until the form is returned: text fields, and files not yet on disk.
+    budget = limits.max_memory_size
+    text_size = 0
+    file_memory = 0
     try:
         info: PartInfo | None = None
         upload: UploadedFile | None = None
         buffer = bytearray()
         while (event := await source.next_event()) is not DONE:
             if type(event) is bytes:
-                if upload is not None:
-                    await upload.write(event)
-                else:
+                if upload is None:
+                    text_size += len(event)
+                    if text_size > budget:
+                        raise memory_too_large(budget)
+                    if text_size + file_memory > budget:
+                        await _to_disk(files)
+                        file_memory = 0
                     buffer += event
+                elif upload.in_memory:
+                    before = upload.size
+                    if text_size + file_memory + len(event) > budget:
+                        await upload._move_to_disk()
+                    await upload.write(event)
+                    file_memory += (upload.size if upload.in_memory else 0) - before
+                else:
+                    await upload.write(event)
             elif event is PART_END:
                 assert info is not None  # a part ends only after it started
                 if upload is not None:
@@ -198,26 +226,27 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
         await source.aclose()
 
 
+async def _to_disk(files: list[UploadedFile]) -> None:
+    for file in files:
+        if file.in_memory and file.size:
+            await file._move_to_disk()
+
+
 def _build(entries: list[tuple[str, bytes | UploadedFile, str | None]], default: str) -> FormData:
     # _charset_ may come after the fields it describes, so text is decoded at the end.
     form_charset = default
     for name, value, _ in entries:
         if name == "_charset_" and isinstance(value, bytes):
-            try:
-                form_charset = check_charset(value.decode("ascii").strip())
-            except UnicodeDecodeError:
-                raise InvalidEncodingError("the _charset_ form field is not ASCII") from None
+            form_charset = client_charset(charset_field(value))
             break
-    known: dict[str, str] = {}
     form = FormData()
-    for name, value, part_charset in entries:
+    # Popped from the end, so that each field's bytes are freed once it is decoded.
+    entries.reverse()
+    while entries:
+        name, value, part_charset = entries.pop()
         if isinstance(value, UploadedFile):
             form.add(name, value)
             continue
-        codec = form_charset
-        if part_charset:
-            codec = known.get(part_charset) or known.setdefault(
-                part_charset, check_charset(part_charset)
-            )
-        form.add(name, decode_text(value, codec, name))
+        codec = client_charset(part_charset) if part_charset else form_charset
+        form.add(name, decode_text(value, codec, what=field_text(name)))
     return form

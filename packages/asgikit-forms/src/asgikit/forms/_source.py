@@ -8,16 +8,13 @@ from dataclasses import replace
 from typing import Final
 from urllib.parse import unquote_to_bytes
 
-from asgikit.errors import (
-    ContentTooLargeError,
-    InvalidEncodingError,
-    UnsupportedMediaTypeError,
-)
+from asgikit.errors import ContentTooLargeError, UnsupportedMediaTypeError
 from asgikit.forms._limits import (
     DEFAULT_MAX_MULTIPART_SIZE,
     Limits,
     body_too_large,
-    check_charset,
+    charset_field,
+    client_charset,
     field_too_large,
     too_many_fields,
 )
@@ -90,13 +87,10 @@ def parse_urlencoded_form(
     ``_charset_`` beats the Content-Type charset, which beats ``limits.charset``."""
     charset = limits.charset
     if declared_charset:
-        charset = check_charset(declared_charset)
+        charset = client_charset(declared_charset)
     special = _charset_field(body)
     if special:
-        try:
-            charset = check_charset(unquote_to_bytes(special).decode("ascii"))
-        except UnicodeDecodeError:
-            raise InvalidEncodingError("the _charset_ form field is not ASCII") from None
+        charset = client_charset(charset_field(unquote_to_bytes(special)))
     try:
         fields = parse_urlencoded(
             body, max_fields=limits.max_fields, encoding=charset, errors="strict"
