@@ -463,3 +463,13 @@ async def test_a_slow_reader_keeps_every_byte_while_the_watcher_runs() -> None:
         await write(b"".join(received))
     assert received == parts
     assert channel.max_concurrent_receives == 1
+
+
+@pytest.mark.parametrize("status", [99, 600, 1000, -1, "200", True, 200.0])
+async def test_invalid_status_given_to_respond_is_refused(
+    make_request: MakeRequest, status: Any
+) -> None:
+    request, channel = make_request()
+    with pytest.raises(HeaderValueError):
+        await request.respond_text("x", status=status)
+    assert channel.sent == [] and not request.response.is_started

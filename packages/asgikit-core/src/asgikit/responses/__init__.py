@@ -16,7 +16,6 @@ naming the state and the action. HEAD requests get every header and no body.
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from asgikit.asgi import Message, Scope, Send
@@ -110,24 +109,22 @@ async def _send_whole(
     if state.phase != _NEW:
         raise _state_error("respond", state.phase)
     settings = state.settings
-    if status is None:
-        status = 200 if settings is None else settings.status
-    elif type(status) is not int and type(status) is not HTTPStatus:
-        _check_status(status)
-    state.phase = _FINISHED
-    if status < 200 or status == 204 or status == 304:
-        headers = _header_lines(settings, None, None)
-        body = b""
-    elif settings is None and media_type is not None:
-        headers = [
-            (
-                b"content-type",
-                _utf8_types.get(media_type) or _content_type_header(media_type, "utf-8"),
-            ),
-            (b"content-length", b"%d" % len(body)),
-        ]
+    if status is None and settings is None:  # nothing set beforehand: the common case
+        status = 200
+        length = b"%d" % len(body)
+        if media_type is None:
+            headers = [(b"content-length", length)]
+        else:
+            content_type = _utf8_types.get(media_type) or _content_type_header(media_type, "utf-8")
+            headers = [(b"content-type", content_type), (b"content-length", length)]
     else:
-        headers = _header_lines(settings, media_type, len(body))
+        status = _check_status(status) if status is not None else settings.status  # type: ignore[union-attr]
+        if status < 200 or status == 204 or status == 304:
+            headers = _header_lines(settings, None, None)
+            body = b""
+        else:
+            headers = _header_lines(settings, media_type, len(body))
+    state.phase = _FINISHED
     if scope.get("method") == "HEAD":
         body = b""
     try:
