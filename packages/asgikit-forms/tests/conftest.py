@@ -61,7 +61,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "doc": ('pässwd "q".txt', "text/plain", b"name,age\nada,36\n"),
         "empty": "",
     },
-    "chrome_form.http": {
+    "chromium_156_form.http": {
         "username": "ada lovelace",
         "bio": "First line\r\nSecond line — with a dash\r\n",
         'note "quoted"': "x",
@@ -74,7 +74,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
             ),
         ),
         "attachments": ("", "application/octet-stream", b""),
-        "agree": "on",
     },
 }
 

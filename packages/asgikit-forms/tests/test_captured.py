@@ -1,5 +1,6 @@
-"""Bodies captured from curl and shaped like Chrome's, fed whole, one byte at a time and
-split in two at every offset: the result never depends on how the body was cut."""
+"""Bodies captured from curl and from Chromium 156 (headless, Debian's package), fed
+whole, one byte at a time and split in two at every offset: the result never depends on
+how the body was cut."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from asgikit.forms import iter_parts, read_form
 from asgikit.requests import Request
 
-MULTIPART = ["curl_mixed.http", "curl_filename.http", "chrome_form.http"]
+MULTIPART = ["curl_mixed.http", "curl_filename.http", "chromium_156_form.http"]
 
 
 async def parse(
