@@ -56,7 +56,7 @@ def test_streamed_upload_is_counted(server: Any) -> None:
 def test_body_over_the_limit_is_413_early(server: Any) -> None:
     response = httpx.post(f"{server.url}/limited", content=b"x" * 4096)
     assert response.status_code == 413
-    assert "max_size=1024" in response.text
+    assert "max_body_size=1024" in response.text
 
 
 def test_head_has_headers_and_no_body(server: Any) -> None:

@@ -93,7 +93,7 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
         from asgikit.errors import ClientError
 
         try:
-            await request.read_bytes(max_size=1024)
+            await request.read_bytes(max_body_size=1024)
         except ClientError as exc:
             await request.respond_text(str(exc), status=exc.status_code)
             return

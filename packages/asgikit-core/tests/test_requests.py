@@ -148,9 +148,9 @@ async def test_declared_length_over_the_limit_fails_before_reading(
 ) -> None:
     request, channel = make_request("POST", body=b"x" * 100, headers=[("content-length", "100")])
     with pytest.raises(ContentTooLargeError) as info:
-        await request.read_bytes(max_size=10)
+        await request.read_bytes(max_body_size=10)
     assert info.value.status_code == 413 and info.value.limit == 10
-    assert "max_size=10" in str(info.value)
+    assert "max_body_size=10" in str(info.value)
     assert channel.receive_calls == 0
 
 
@@ -166,10 +166,10 @@ async def test_limit_counts_bytes_as_they_arrive_without_content_length() -> Non
 
 async def test_limit_at_and_under(make_request: MakeRequest) -> None:
     request, _ = make_request("POST", body=[b"x" * 5, b"x" * 5])
-    assert len(await request.read_bytes(max_size=10)) == 10
+    assert len(await request.read_bytes(max_body_size=10)) == 10
     request, _ = make_request("POST", body=[b"x" * 5, b"x" * 6])
     with pytest.raises(ContentTooLargeError):
-        await request.read_bytes(max_size=10)
+        await request.read_bytes(max_body_size=10)
 
 
 async def test_body_longer_than_its_content_length_is_400(make_request: MakeRequest) -> None:

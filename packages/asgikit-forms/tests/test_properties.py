@@ -16,9 +16,11 @@ from asgikit.forms import UploadedFile, iter_parts, read_form, safe_filename
 B = "asgikit-test-boundary-7f3a"
 CT = f"multipart/form-data; boundary={B}"
 
-# A NUL in a part header is refused (tested elsewhere), so names hold none.
+# A NUL in a part header is refused (tested elsewhere), so names hold none. Nor '%': the
+# WHATWG encoding sends '"', CR and LF as %22, %0D, %0A but a literal "%0D" unchanged, so
+# a name holding '%' does not round-trip by the standard itself.
 names = st.text(
-    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00%"), max_size=20
 )
 texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=200)
 files = st.tuples(

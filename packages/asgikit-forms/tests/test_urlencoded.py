@@ -189,7 +189,7 @@ async def test_max_body_size(make_request: Any, size: int, ok: bool) -> None:
     else:
         with pytest.raises(ContentTooLargeError) as info:
             await read_form(request, max_body_size=100)
-        assert str(info.value) == "form body is larger than 100 bytes (max_body_size=100)"
+        assert str(info.value) == "the body is larger than 100 bytes (max_body_size=100)"
 
 
 async def test_default_body_cap_is_the_requests(make_request: Any) -> None:

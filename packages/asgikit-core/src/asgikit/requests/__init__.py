@@ -300,10 +300,10 @@ class Request:
         finally:
             inbound.phase = STREAMED
 
-    async def read_bytes(self, *, max_size: int | None = None) -> bytes:
+    async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
         """The whole body, kept so that every later read over this scope gets it too.
 
-        At most ``max_size`` bytes (default :attr:`max_body_size`): a declared
+        At most ``max_body_size`` bytes (default :attr:`max_body_size`): a declared
         Content-Length over it fails at once, and the bytes that arrive are counted so
         that a body without (or lying about) its length fails as soon as it crosses the
         limit, with :class:`ContentTooLargeError` (413).
@@ -313,7 +313,7 @@ class Request:
         if inbound.phase == CACHED:
             return inbound.body or b""
         self._check_body_phase(inbound.phase)
-        limit = state.max_body_size if max_size is None else max_size
+        limit = state.max_body_size if max_body_size is None else max_body_size
         declared = self.content_length
         if declared is not None and declared > limit:
             raise _too_large(limit)
@@ -348,17 +348,19 @@ class Request:
         inbound.phase = CACHED
         return body
 
-    async def read_text(self, encoding: str | None = None, *, max_size: int | None = None) -> str:
+    async def read_text(
+        self, encoding: str | None = None, *, max_body_size: int | None = None
+    ) -> str:
         """The body as text, decoded with ``encoding``, else the Content-Type charset, else
         UTF-8. Undecodable bytes or an unknown charset raise a 400 error."""
-        body = await self.read_bytes(max_size=max_size)
+        body = await self.read_bytes(max_body_size=max_body_size)
         return decode_text(body, encoding or self.charset or "utf-8", what="a body")
 
     async def read_json(
         self,
         *,
         loads: JSONLoads = json.loads,
-        max_size: int | None = None,
+        max_body_size: int | None = None,
         check_media_type: bool = True,
     ) -> Any:
         """The body parsed as JSON; ``None`` for an empty body.
@@ -380,7 +382,7 @@ class Request:
                     f"expected a JSON body, got Content-Type {media_type!r} "
                     "(check_media_type=False accepts any)"
                 )
-        body = await self.read_bytes(max_size=max_size)
+        body = await self.read_bytes(max_body_size=max_body_size)
         if not body:
             return None
         try:
@@ -605,7 +607,7 @@ class Request:
 
 def _too_large(limit: int) -> ContentTooLargeError:
     return ContentTooLargeError(
-        f"the body is larger than {limit} bytes (max_size={limit}, or request.max_body_size)",
+        f"the body is larger than {limit} bytes (max_body_size={limit})",
         limit=limit,
-        option="max_size",
+        option="max_body_size",
     )

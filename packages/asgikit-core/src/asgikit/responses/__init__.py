@@ -27,7 +27,7 @@ from asgikit.responses._sse import ServerSentEvent
 if TYPE_CHECKING:
     from asgikit.requests._state import RequestState, ResponseSettings
 
-__all__ = ["Response", "ServerSentEvent"]
+__all__ = ["Response", "ServerSentEvent", "check_status", "content_type_value"]
 
 _NEW, _STARTED, _FINISHED = 0, 1, 2
 _PHASE_NAMES = ("new", "started", "finished")
@@ -44,15 +44,21 @@ _utf8_types = {
 }
 
 
+def content_type_value(media_type: str, encoding: str) -> str:
+    """The Content-Type for ``media_type``: text types (``text/*``, JavaScript, XML, SVG)
+    get ``; charset=encoding`` unless they name a charset already."""
+    if (
+        media_type.startswith("text/") or media_type in _TEXT_LIKE
+    ) and "charset=" not in media_type:
+        return f"{media_type}; charset={encoding}"
+    return media_type
+
+
 def _content_type_header(media_type: str, encoding: str) -> bytes:
-    """The Content-Type value for ``media_type``: text types get ``; charset=encoding``."""
     key = (media_type, encoding)
     value = _content_types.get(key)
     if value is None:
-        text = media_type
-        if (text.startswith("text/") or text in _TEXT_LIKE) and "charset=" not in text:
-            text = f"{text}; charset={encoding}"
-        value = encode_header_value(text)
+        value = encode_header_value(content_type_value(media_type, encoding))
         if len(_content_types) < 256:
             _content_types[key] = value
     return value
@@ -118,7 +124,7 @@ async def _send_whole(
             content_type = _utf8_types.get(media_type) or _content_type_header(media_type, "utf-8")
             headers = [(b"content-type", content_type), (b"content-length", length)]
     else:
-        status = _check_status(status) if status is not None else settings.status  # type: ignore[union-attr]
+        status = check_status(status) if status is not None else settings.status  # type: ignore[union-attr]
         if status < 200 or status == 204 or status == 304:
             headers = _header_lines(settings, None, None)
             body = b""
@@ -135,7 +141,9 @@ async def _send_whole(
         raise ClientDisconnectedError("the client disconnected") from exc
 
 
-def _check_status(value: object) -> int:
+def check_status(value: object) -> int:
+    """``value`` as a status code, or :class:`~asgikit.errors.HeaderValueError` unless it
+    is an ``int`` (not a ``bool``) from 100 to 599."""
     if not isinstance(value, int) or isinstance(value, bool) or not 100 <= value <= 599:
         raise HeaderValueError(f"invalid status {value!r}: it must be an int from 100 to 599")
     return int(value)
@@ -169,7 +177,7 @@ class Response:
 
     @status.setter
     def status(self, value: int) -> None:
-        self._settings("set the status").status = _check_status(value)
+        self._settings("set the status").status = check_status(value)
 
     @property
     def headers(self) -> MutableHeaders:
@@ -254,7 +262,7 @@ class Response:
         if status is None:
             status = 200 if settings is None else settings.status
         else:
-            status = _check_status(status)
+            status = check_status(status)
         if media_type is None and settings is not None:
             media_type = settings.media_type
         if content_length is None and settings is not None:

@@ -59,10 +59,7 @@ async def read_urlencoded_with_charset(
 ) -> tuple[MultiValueDict[str], str]:
     """:func:`read_urlencoded`, and the charset the fields were decoded with."""
     cap = request.max_body_size if limits.max_body_size is None else limits.max_body_size
-    try:
-        body = await request.read_bytes(max_size=cap)
-    except ContentTooLargeError:
-        raise body_too_large(cap) from None
+    body = await request.read_bytes(max_body_size=cap)
     return parse_urlencoded_form(body, params.get("charset"), limits)
 
 
