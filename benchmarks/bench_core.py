@@ -27,11 +27,15 @@ HEADER_NAMES = [n.decode() for n, _ in HEADERS]
 
 
 def http_scope(
-    method: str = "GET", path: str = "/", query: bytes = b"", headers: Any = None
+    method: str = "GET",
+    path: str = "/",
+    query: bytes = b"",
+    headers: Any = None,
+    spec_version: str = "2.3",
 ) -> dict[str, Any]:
     return {
         "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "asgi": {"version": "3.0", "spec_version": spec_version},  # uvicorn's HTTP: 2.3
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
@@ -273,6 +277,15 @@ SCENARIOS = [
         calls=10000,
         target=1.5,
         check=check_inspect,
+    ),
+    Scenario(
+        "stream, ASGI 2.4 server",
+        {"raw": stream_raw, "starlette": stream_starlette, "asgikit": stream_asgikit},
+        http_scope(spec_version="2.4"),
+        EMPTY_BODY,
+        calls=1000,
+        unit_bytes=CHUNKS * len(CHUNK),
+        check=check_stream,
     ),
     Scenario(
         "stream 100 x 1 KiB",

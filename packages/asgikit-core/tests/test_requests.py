@@ -190,7 +190,29 @@ async def test_disconnect_while_reading_the_body() -> None:
     request = Request(http_scope("POST"), channel.receive, channel.send)
     with pytest.raises(ClientDisconnectedError):
         await request.read_bytes()
-    with pytest.raises((ClientDisconnectedError, BodyStateError)):
+    with pytest.raises(ClientDisconnectedError):  # still gone: the same error, not a state one
+        await request.read_bytes()
+
+
+async def test_a_read_that_failed_part_way_says_so_next_time() -> None:
+    channel = Channel.with_body(b"x" * 10, b"x" * 10)
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    with pytest.raises(ContentTooLargeError):
+        await request.read_bytes(max_body_size=15)
+    with pytest.raises(BodyStateError, match="an earlier read of it failed"):
+        await request.read_bytes(max_body_size=100)
+    with pytest.raises(BodyStateError, match="an earlier read of it failed"):
+        async for _ in request.read_stream():
+            pass
+
+
+async def test_a_stream_stopped_early_is_consumed_not_failed() -> None:
+    channel = Channel.with_body(b"a", b"b", b"c")
+    request = Request(http_scope("POST"), channel.receive, channel.send)
+    stream = request.read_stream()
+    assert await anext(stream) == b"a"
+    await stream.aclose()
+    with pytest.raises(BodyStateError, match="consumed it without keeping it"):
         await request.read_bytes()
 
 

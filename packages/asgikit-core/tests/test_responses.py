@@ -146,6 +146,29 @@ async def test_responding_twice_is_refused(make_request: MakeRequest) -> None:
     assert len(channel.sent) == 2
 
 
+@pytest.mark.parametrize("touched_before", [True, False])
+async def test_headers_and_cookies_after_the_response_are_refused(
+    make_request: MakeRequest, touched_before: bool
+) -> None:
+    request, channel = make_request()
+    if touched_before:  # objects created before the start, changed after it
+        request.response.headers.set("x-early", "1")
+        request.response.cookies.set("early", "1")
+    await request.respond_text("hi")
+    with pytest.raises(ResponseStateError, match="cannot change the headers"):
+        request.response.headers.set("x-late", "1")
+    with pytest.raises(ResponseStateError):
+        request.response.headers.add("x-late", "1")
+    with pytest.raises(ResponseStateError):
+        del request.response.headers["x-early"]
+    with pytest.raises(ResponseStateError, match="cannot set a cookie"):
+        request.response.cookies.set("late", "1")
+    with pytest.raises(ResponseStateError):
+        request.response.cookies.delete("early")
+    assert (channel.header("x-early") == "1") is touched_before
+    assert channel.header("x-late") is None
+
+
 async def test_settings_after_start_are_refused(make_request: MakeRequest) -> None:
     request, _ = make_request()
     await request.response.start()
@@ -473,3 +496,14 @@ async def test_invalid_status_given_to_respond_is_refused(
     with pytest.raises(HeaderValueError):
         await request.respond_text("x", status=status)
     assert channel.sent == [] and not request.response.is_started
+
+
+@pytest.mark.parametrize("spec_version", ["2.4", "2.10", "3.0"])
+async def test_writer_on_newer_servers_turns_send_errors_into_disconnects(
+    make_request: MakeRequest, spec_version: str
+) -> None:
+    request, channel = make_request(spec_version=spec_version)
+    with pytest.raises(ClientDisconnectedError):
+        async with request.response_writer() as write:
+            channel.send_error = OSError("gone")
+            await write(b"x")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Literal
 
-from asgikit.errors import HeaderValueError
+from asgikit.errors import HeaderValueError, ResponseStateError
 from asgikit.multivalue import MultiValueDict
 
 __all__ = ["Cookie", "ResponseCookies", "SameSite", "parse_cookie_header"]
@@ -153,10 +153,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class ResponseCookies:
     """The cookies a response sets, each sent as its own Set-Cookie line."""
 
-    __slots__ = ("_cookies",)
+    __slots__ = ("_cookies", "_frozen")
 
     def __init__(self) -> None:
         self._cookies: dict[tuple[str, str | None, str | None], Cookie] = {}
+        self._frozen: str | None = None
+
+    def freeze(self, reason: str) -> None:
+        """Refuse every later change with :class:`ResponseStateError` saying ``reason``
+        (the response does this when it starts: what is sent cannot change)."""
+        self._frozen = reason
 
     def set(
         self,
@@ -173,6 +179,8 @@ class ResponseCookies:
         partitioned: bool = False,
     ) -> Cookie:
         """Set a cookie; a later call for the same name, domain and path replaces it."""
+        if self._frozen is not None:
+            raise ResponseStateError(f"cannot set a cookie: {self._frozen}")
         cookie = Cookie(
             name,
             value,

@@ -13,10 +13,16 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar, overload
 
-from asgikit.errors import HeaderValueError, InvalidEncodingError, MalformedHeaderError
+from asgikit.errors import (
+    HeaderValueError,
+    InvalidEncodingError,
+    MalformedHeaderError,
+    ResponseStateError,
+)
 
 __all__ = [
     "Headers",
+    "RawHeaders",
     "MutableHeaders",
     "encode_header_name",
     "decode_text",
@@ -116,7 +122,7 @@ class Headers(Mapping[str, str]):
 
     def _normalize(self) -> dict[bytes, bytes]:
         """Make sure every name is lower case; returns the index."""
-        first = self._first or self._index()
+        first = self._index() if self._first is None else self._first
         if not self._normal:
             self._normal = True
             joined = b"".join(first)
@@ -145,7 +151,7 @@ class Headers(Mapping[str, str]):
         key = _name_key(name)
         if key is None:
             return None
-        value = (self._first or self._index()).get(key)
+        value = (self._index() if self._first is None else self._first).get(key)
         if value is None and not self._normal:
             value = self._normalize().get(key)
         return value
@@ -206,10 +212,11 @@ class MutableHeaders:
     Names and values are checked when set (:class:`~asgikit.errors.HeaderValueError`).
     """
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_frozen", "_raw")
 
     def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         self._raw: RawHeaders = []
+        self._frozen: str | None = None
         items = headers.items() if isinstance(headers, Mapping) else headers
         for name, value in items:
             self.add(name, value)
@@ -219,12 +226,23 @@ class MutableHeaders:
         """The header lines as encoded ``(name, value)`` byte pairs."""
         return self._raw
 
+    def freeze(self, reason: str) -> None:
+        """Refuse every later change with :class:`ResponseStateError` saying ``reason``
+        (the response does this when it starts: what is sent cannot change)."""
+        self._frozen = reason
+
+    def _check(self) -> None:
+        if self._frozen is not None:
+            raise ResponseStateError(f"cannot change the headers: {self._frozen}")
+
     def add(self, name: str, value: str) -> None:
         """Add a line, keeping any lines of the same name."""
+        self._check()
         self._raw.append((encode_header_name(name), encode_header_value(value)))
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` with one line."""
+        self._check()
         key = encode_header_name(name)
         line = (key, encode_header_value(value))
         self._raw = [item for item in self._raw if item[0] != key]
@@ -240,6 +258,7 @@ class MutableHeaders:
 
     def remove(self, name: str) -> None:
         """Remove every line of ``name``; no error when absent."""
+        self._check()
         key = name.lower().encode("latin-1")
         self._raw = [item for item in self._raw if item[0] != key]
 

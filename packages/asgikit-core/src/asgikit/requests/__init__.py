@@ -39,9 +39,12 @@ from asgikit.requests._state import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
     DISCARDED,
+    FAILED,
     STATE_KEY,
     STREAMED,
     STREAMING,
+    UNREAD,
+    Inbound,
     RequestState,
 )
 from asgikit.requests._streaming import WATCH_DELAY, ResponseWriter, next_event
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from asgikit.websockets import WebSocket
 
 __all__ = [
+    "JSONDumps",
+    "JSONLoads",
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_MAX_QUERY_PARAMS",
     "WATCH_DELAY",
@@ -251,7 +256,16 @@ class Request:
         self._state.max_body_size = value
 
     @staticmethod
-    def _check_body_phase(phase: int) -> None:
+    def _check_readable(inbound: Inbound) -> None:
+        if inbound.disconnected:
+            raise ClientDisconnectedError("the client disconnected")
+        phase = inbound.phase
+        if phase == UNREAD:
+            return
+        if phase == FAILED:
+            raise BodyStateError(
+                "cannot read the body: an earlier read of it failed part way through"
+            )
         if phase == STREAMING:
             raise BodyStateError("cannot read the body: it is being streamed by read_stream()")
         if phase == DISCARDED:
@@ -278,10 +292,11 @@ class Request:
             if inbound.body:
                 yield inbound.body
             return
-        self._check_body_phase(inbound.phase)
+        self._check_readable(inbound)
         declared = self.content_length
         inbound.phase = STREAMING
         received = 0
+        failed = False
         try:
             while True:
                 message = await inbound.next_message(self._receive)
@@ -297,8 +312,13 @@ class Request:
                         return
                 elif kind == "http.disconnect":
                     raise ClientDisconnectedError("the client disconnected while sending the body")
+        except GeneratorExit:  # the reader stopped early: the rest is unread, not failed
+            raise
+        except BaseException:
+            failed = True
+            raise
         finally:
-            inbound.phase = STREAMED
+            inbound.phase = FAILED if failed else STREAMED
 
     async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
         """The whole body, kept so that every later read over this scope gets it too.
@@ -312,7 +332,7 @@ class Request:
         inbound = state.get_inbound()
         if inbound.phase == CACHED:
             return inbound.body or b""
-        self._check_body_phase(inbound.phase)
+        self._check_readable(inbound)
         limit = state.max_body_size if max_body_size is None else max_body_size
         declared = self.content_length
         if declared is not None and declared > limit:
@@ -339,9 +359,10 @@ class Request:
                     if not message.get("more_body", False):
                         break
                 elif kind == "http.disconnect":
+                    inbound.disconnected = True
                     raise ClientDisconnectedError("the client disconnected while sending the body")
         except BaseException:
-            inbound.phase = STREAMED
+            inbound.phase = FAILED
             raise
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         inbound.body = body

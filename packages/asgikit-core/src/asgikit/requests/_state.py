@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Message, Receive
 from asgikit.errors import ClientDisconnectedError
+from asgikit.responses._phase import NEW
 
 if TYPE_CHECKING:
     from asgikit.cookies import ResponseCookies
@@ -37,11 +38,7 @@ STREAMING = 1
 STREAMED = 2  # read by read_stream() and not kept
 CACHED = 3
 DISCARDED = 4  # nobody read it while a response streamed, and it outgrew the limit
-
-# Response phases.
-NEW = 0
-STARTED = 1
-FINISHED = 2
+FAILED = 5  # a read stopped on an error (too large, malformed, ...) part way through
 
 
 class ResponseSettings:
@@ -124,15 +121,14 @@ class Inbound:
 
     async def watch_disconnect(
         self, receive: Receive, task: asyncio.Task[Any], max_pending: int
-    ) -> bool:
+    ) -> None:
         """Wait for ``http.disconnect`` and cancel ``task`` when it comes.
 
         Body messages that arrive meanwhile are queued for the body reader, up to
         ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
         waits for it to drain the queue; if nobody reads the body, it is dropped (a later
         read raises :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a
-        gone client is noticed however much body it was sending. Returns whether it
-        cancelled ``task``.
+        gone client is noticed however much body it was sending.
         """
         while not self.disconnected:
             if self.receiving:
@@ -162,7 +158,6 @@ class Inbound:
                 if self.waiters:
                     self._wake()
         task.cancel()
-        return True
 
 
 class RequestState:
@@ -203,7 +198,3 @@ class RequestState:
         if settings is None:
             settings = self.settings = ResponseSettings()
         return settings
-
-    @property
-    def disconnected(self) -> bool:
-        return self.inbound is not None and self.inbound.disconnected

@@ -22,6 +22,8 @@ from asgikit.asgi import Message, Scope, Send
 from asgikit.cookies import ResponseCookies
 from asgikit.errors import ClientDisconnectedError, HeaderValueError, ResponseStateError
 from asgikit.headers import MutableHeaders, encode_header_value
+from asgikit.responses._phase import FINISHED, NEW, STARTED
+from asgikit.responses._phase import NAMES as PHASE_NAMES
 from asgikit.responses._sse import ServerSentEvent
 
 if TYPE_CHECKING:
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Response", "ServerSentEvent", "check_status", "content_type_value"]
 
-_NEW, _STARTED, _FINISHED = 0, 1, 2
-_PHASE_NAMES = ("new", "started", "finished")
 
 _TEXT_LIKE = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
 _content_types: dict[tuple[str, str], bytes] = {}
@@ -65,7 +65,7 @@ def _content_type_header(media_type: str, encoding: str) -> bytes:
 
 
 def _state_error(action: str, phase: int) -> ResponseStateError:
-    return ResponseStateError(f"cannot {action}: response already {_PHASE_NAMES[phase]}")
+    return ResponseStateError(f"cannot {action}: response already {PHASE_NAMES[phase]}")
 
 
 def _header_lines(
@@ -81,6 +81,10 @@ def _header_lines(
             lines.append((b"content-length", b"%d" % length))
         return lines
     extra = settings.headers
+    if extra is not None:
+        extra.freeze("response already started")
+    if settings.cookies is not None:
+        settings.cookies.freeze("response already started")
     if media_type is not None and (extra is None or "content-type" not in extra):
         lines.append((b"content-type", _content_type_header(media_type, settings.encoding)))
     if length is not None and (extra is None or "content-length" not in extra):
@@ -112,7 +116,7 @@ async def _send_whole(
 ) -> None:
     """Start and finish a response in one go. ``media_type`` is sent as given; 1xx, 204
     and 304 responses go without body or Content-Length (RFC 9110 §6.4.1, §8.6)."""
-    if state.phase != _NEW:
+    if state.phase != NEW:
         raise _state_error("respond", state.phase)
     settings = state.settings
     if status is None and settings is None:  # nothing set beforehand: the common case
@@ -130,7 +134,7 @@ async def _send_whole(
             body = b""
         else:
             headers = _header_lines(settings, media_type, len(body))
-    state.phase = _FINISHED
+    state.phase = FINISHED
     if scope.get("method") == "HEAD":
         body = b""
     try:
@@ -165,7 +169,7 @@ class Response:
         self._head = scope.get("method") == "HEAD"
 
     def _settings(self, action: str) -> ResponseSettings:
-        if self._state.phase != _NEW:
+        if self._state.phase != NEW:
             raise _state_error(action, self._state.phase)
         return self._state.get_settings()
 
@@ -185,6 +189,8 @@ class Response:
         settings = self._state.get_settings()
         if settings.headers is None:
             settings.headers = MutableHeaders()
+            if self._state.phase != NEW:
+                settings.headers.freeze(f"response already {PHASE_NAMES[self._state.phase]}")
         return settings.headers
 
     @property
@@ -193,6 +199,8 @@ class Response:
         settings = self._state.get_settings()
         if settings.cookies is None:
             settings.cookies = ResponseCookies()
+            if self._state.phase != NEW:
+                settings.cookies.freeze(f"response already {PHASE_NAMES[self._state.phase]}")
         return settings.cookies
 
     @property
@@ -232,12 +240,12 @@ class Response:
     @property
     def is_started(self) -> bool:
         """Whether the status line and headers were sent."""
-        return self._state.phase != _NEW
+        return self._state.phase != NEW
 
     @property
     def is_finished(self) -> bool:
         """Whether the whole response was sent."""
-        return self._state.phase == _FINISHED
+        return self._state.phase == FINISHED
 
     @property
     def is_head(self) -> bool:
@@ -256,7 +264,7 @@ class Response:
         ``status``, ``media_type`` and ``content_length`` override what was set.
         """
         state = self._state
-        if state.phase != _NEW:
+        if state.phase != NEW:
             raise _state_error("start", state.phase)
         settings = state.settings
         if status is None:
@@ -267,7 +275,7 @@ class Response:
             media_type = settings.media_type
         if content_length is None and settings is not None:
             content_length = settings.length
-        state.phase = _STARTED
+        state.phase = STARTED
         await _emit(
             state,
             self._send,
@@ -284,10 +292,10 @@ class Response:
         Raises :class:`ClientDisconnectedError` once the client is known to be gone.
         """
         state = self._state
-        if state.phase != _STARTED:
+        if state.phase != STARTED:
             raise ResponseStateError(
                 "cannot write: response not started"
-                if state.phase == _NEW
+                if state.phase == NEW
                 else "cannot write: response already finished"
             )
         inbound = state.inbound
@@ -303,13 +311,13 @@ class Response:
     async def end(self, data: bytes = b"") -> None:
         """Send the last piece of the body; STARTED → FINISHED."""
         state = self._state
-        if state.phase != _STARTED:
+        if state.phase != STARTED:
             raise ResponseStateError(
                 "cannot end: response not started"
-                if state.phase == _NEW
+                if state.phase == NEW
                 else "cannot end: response already finished"
             )
-        state.phase = _FINISHED
+        state.phase = FINISHED
         await _emit(
             state, self._send, {"type": "http.response.body", "body": b"" if self._head else data}
         )
@@ -321,9 +329,9 @@ class Response:
         ``extensions`` include ``http.response.pathsend``. STARTED → FINISHED.
         """
         state = self._state
-        if state.phase != _STARTED:
+        if state.phase != STARTED:
             raise ResponseStateError(
-                f"cannot end: response {_PHASE_NAMES[state.phase]}, not started"
+                f"cannot end: response {PHASE_NAMES[state.phase]}, not started"
             )
-        state.phase = _FINISHED
+        state.phase = FINISHED
         await _emit(state, self._send, message)
