@@ -14,6 +14,8 @@ from collections.abc import (
     AsyncIterable,
     Callable,
     Coroutine,
+    Iterable,
+    Mapping,
 )
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -22,10 +24,7 @@ from urllib.parse import quote
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.cookies import parse_cookie_header
 from asgikit.errors import (
-    BadRequestError,
-    BodyStateError,
     ClientDisconnectedError,
-    ContentTooLargeError,
     HeaderValueError,
     InvalidJSONError,
     UnsupportedMediaTypeError,
@@ -34,17 +33,11 @@ from asgikit.headers import Headers, decode_text, parse_content_length, parse_co
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
 from asgikit.requests import _optional
+from asgikit.requests._body import read_body, stream_body
 from asgikit.requests._state import (
-    CACHED,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
-    DISCARDED,
-    FAILED,
     STATE_KEY,
-    STREAMED,
-    STREAMING,
-    UNREAD,
-    Inbound,
     RequestState,
 )
 from asgikit.requests._streaming import WATCH_DELAY, ResponseWriter, next_event
@@ -255,31 +248,7 @@ class Request:
     def max_body_size(self, value: int) -> None:
         self._state.max_body_size = value
 
-    @staticmethod
-    def _check_readable(inbound: Inbound) -> None:
-        if inbound.disconnected:
-            raise ClientDisconnectedError("the client disconnected")
-        phase = inbound.phase
-        if phase == UNREAD:
-            return
-        if phase == FAILED:
-            raise BodyStateError(
-                "cannot read the body: an earlier read of it failed part way through"
-            )
-        if phase == STREAMING:
-            raise BodyStateError("cannot read the body: it is being streamed by read_stream()")
-        if phase == DISCARDED:
-            raise BodyStateError(
-                "cannot read the body: it was not read while the response streamed and "
-                "grew past max_body_size, so it was dropped; read it before responding"
-            )
-        if phase == STREAMED:
-            raise BodyStateError(
-                "cannot read the body: read_stream() consumed it without keeping it; "
-                "read it with read_bytes() first to keep it for later readers"
-            )
-
-    async def read_stream(self) -> AsyncGenerator[bytes, None]:
+    def read_stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in the chunks it arrives in; nothing is kept.
 
         A body already read in full is yielded from the cache. Raises
@@ -287,40 +256,9 @@ class Request:
         more bytes arrive than Content-Length declared. Not capped: streaming is for
         bodies of any size.
         """
-        inbound = self._state.get_inbound()
-        if inbound.phase == CACHED:
-            if inbound.body:
-                yield inbound.body
-            return
-        self._check_readable(inbound)
-        declared = self.content_length
-        inbound.phase = STREAMING
-        received = 0
-        failed = False
-        try:
-            while True:
-                message = await inbound.next_message(self._receive)
-                kind = message["type"]
-                if kind == "http.request":
-                    chunk: bytes = message.get("body", b"")
-                    if chunk:
-                        received += len(chunk)
-                        if declared is not None and received > declared:
-                            raise BadRequestError("the body is longer than its Content-Length")
-                        yield chunk
-                    if not message.get("more_body", False):
-                        return
-                elif kind == "http.disconnect":
-                    raise ClientDisconnectedError("the client disconnected while sending the body")
-        except GeneratorExit:  # the reader stopped early: the rest is unread, not failed
-            raise
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            inbound.phase = FAILED if failed else STREAMED
+        return stream_body(self._state, self._receive, self.content_length)
 
-    async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
+    def read_bytes(self, *, max_body_size: int | None = None) -> Coroutine[Any, Any, bytes]:
         """The whole body, kept so that every later read over this scope gets it too.
 
         At most ``max_body_size`` bytes (default :attr:`max_body_size`): a declared
@@ -328,46 +266,7 @@ class Request:
         that a body without (or lying about) its length fails as soon as it crosses the
         limit, with :class:`ContentTooLargeError` (413).
         """
-        state = self._state
-        inbound = state.get_inbound()
-        if inbound.phase == CACHED:
-            return inbound.body or b""
-        self._check_readable(inbound)
-        limit = state.max_body_size if max_body_size is None else max_body_size
-        declared = self.content_length
-        if declared is not None and declared > limit:
-            raise _too_large(limit)
-        inbound.phase = STREAMING
-        chunks: list[bytes] = []
-        received = 0
-        try:
-            while True:
-                if inbound.pending or inbound.receiving or inbound.disconnected:
-                    message = await inbound.next_message(self._receive)
-                else:  # nobody else is receiving: skip the pump's bookkeeping
-                    message = await self._receive()
-                kind = message["type"]
-                if kind == "http.request":
-                    chunk: bytes = message.get("body", b"")
-                    if chunk:
-                        received += len(chunk)
-                        if received > limit:
-                            raise _too_large(limit)
-                        if declared is not None and received > declared:
-                            raise BadRequestError("the body is longer than its Content-Length")
-                        chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
-                elif kind == "http.disconnect":
-                    inbound.disconnected = True
-                    raise ClientDisconnectedError("the client disconnected while sending the body")
-        except BaseException:
-            inbound.phase = FAILED
-            raise
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        inbound.body = body
-        inbound.phase = CACHED
-        return body
+        return read_body(self._state, self._receive, self.content_length, max_body_size)
 
     async def read_text(
         self, encoding: str | None = None, *, max_body_size: int | None = None
@@ -608,8 +507,9 @@ class Request:
 
     async def websocket_accept(
         self,
+        *,
         subprotocol: str | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         **options: Any,
     ) -> WebSocket:
         """Accept the WebSocket handshake and return the connection; needs
@@ -624,11 +524,3 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
-
-
-def _too_large(limit: int) -> ContentTooLargeError:
-    return ContentTooLargeError(
-        f"the body is larger than {limit} bytes (max_body_size={limit})",
-        limit=limit,
-        option="max_body_size",
-    )
