@@ -50,7 +50,7 @@ async def echo_json(request: Request) -> None:
 async def subprotocol(request: Request) -> None:
     offered = request.scope.get("subprotocols") or []
     chosen = next((p for p in ("chat.v2", "chat.v1") if p in offered), None)
-    ws = await request.websocket_accept(chosen, {"x-asgikit": "yes"})
+    ws = await request.websocket_accept(subprotocol=chosen, headers={"x-asgikit": "yes"})
     await ws.write_json({"offered": list(ws.subprotocols), "chosen": ws.subprotocol})
     await ws.read()  # until the client closes
 

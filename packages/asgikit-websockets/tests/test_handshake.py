@@ -83,7 +83,7 @@ async def test_accept_headers_as_pairs_keep_duplicates(connect: Connect) -> None
 
 async def test_request_websocket_accept_passes_options(connect: Connect) -> None:
     request, channel = connect(subprotocols=["v1"])
-    ws = await request.websocket_accept("v1", {"x-a": "b"}, max_message_size=10)
+    ws = await request.websocket_accept(subprotocol="v1", headers={"x-a": "b"}, max_message_size=10)
     assert isinstance(ws, WebSocket)
     assert ws.subprotocol == "v1"
     assert ws.max_message_size == 10
