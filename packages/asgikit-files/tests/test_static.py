@@ -309,6 +309,32 @@ async def test_root_itself_may_be_a_symlink(site: Path, get_static: GetStatic) -
     assert channel.status == 200
 
 
+@pytest.mark.usefixtures("strategy")
+async def test_the_root_is_resolved_once_by_static_files(
+    site: Path, get_static: GetStatic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """StaticFiles resolves its root when built; serve_static, given any root, per call."""
+    link = site.parent / "www"
+    link.symlink_to(site, target_is_directory=True)
+    app = StaticFiles(link)
+    resolved: list[str] = []
+    realpath = os.path.realpath
+
+    def recording_realpath(path: Any, **kwargs: Any) -> Any:
+        resolved.append(os.fspath(path))
+        return realpath(path, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", recording_realpath)
+    for _ in range(3):
+        assert (await get_static(app, "/hello.txt")).status == 200
+    assert str(link) not in resolved and str(site) not in resolved
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/hello.txt"), channel.receive, channel.send)
+    await serve_static(request, link, "/hello.txt")
+    assert (channel.status, channel.body) == (200, b"Hello, world!\n")
+    assert resolved.count(str(link)) == 1
+
+
 # -- methods and errors -----------------------------------------------------------------------
 
 

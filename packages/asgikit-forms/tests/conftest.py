@@ -228,6 +228,7 @@ class ThreadRecorder:
     def __init__(self) -> None:
         self.created_on: list[int] = []
         self.writes_on: list[int] = []
+        self.reads_on: list[int] = []
         self.real = tempfile.TemporaryFile
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -248,6 +249,11 @@ class _RecordingFile:
     def writelines(self, lines: Any) -> None:
         self._recorder.writes_on.append(threading.get_ident())
         self._file.writelines(lines)
+
+    def read(self, *args: Any) -> bytes:
+        self._recorder.reads_on.append(threading.get_ident())
+        data: bytes = self._file.read(*args)
+        return data
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)

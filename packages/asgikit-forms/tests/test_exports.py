@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import inspect
+
 import asgikit.forms as forms
 from asgikit.forms import FormData
 from asgikit.multivalue import MultiValueDict
+from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import DEFAULT_MAX_BODY_SIZE
 
 
 def test_all_is_complete_and_exact() -> None:
-    public = {name for name in dir(forms) if not name.startswith("_")}
-    modules = {"annotations"}
-    assert set(forms.__all__) == public - modules
-    for name in forms.__all__:
-        assert getattr(forms, name) is not None
+    exported = set(forms.__all__)
+    assert len(exported) == len(forms.__all__), "a name is listed twice"
+    missing = {name for name in exported if not hasattr(forms, name)}
+    assert not missing, f"in __all__ but not defined: {missing}"
+    defined = {
+        name
+        for name, value in vars(forms).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__.startswith("asgikit.forms")
+    }
+    assert defined <= exported, f"public but not in __all__: {defined - exported}"
+    # Nothing else public either: no helper or constant leaks from the private modules.
+    public = {name for name in vars(forms) if not name.startswith("_")}
+    assert public - {"annotations"} == exported
 
 
 def test_defaults_are_the_documented_ones() -> None:
-    assert forms.DEFAULT_MAX_FIELDS == 1000
+    # One default for every field count in asgikit (query strings, urlencoded bodies).
+    assert forms.DEFAULT_MAX_FIELDS == 1000 == DEFAULT_MAX_FIELDS
     assert forms.DEFAULT_MAX_FILES == 100
     assert forms.DEFAULT_MAX_FIELD_SIZE == 1024 * 1024
     assert forms.DEFAULT_MAX_FILE_SIZE == 1024**3

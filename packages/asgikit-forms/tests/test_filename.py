@@ -34,6 +34,8 @@ from asgikit.forms import safe_filename
         ("con.txt", "_con.txt"),
         ("Lpt1.tar.gz", "_Lpt1.tar.gz"),
         ("COM¹", "_COM¹"),
+        ("clock$.txt", "_clock$.txt"),  # the same device list as asgikit-files
+        ("CONOUT$", "_CONOUT$"),
         ("console.txt", "console.txt"),
         ("evil\u202egpj.exe", "evilgpj.exe"),
         ("日本語.txt", "日本語.txt"),

@@ -67,6 +67,53 @@ async def test_spill_never_runs_on_the_event_loop(
         assert digest.digest() == hashlib.sha256(content).digest()
 
 
+@pytest.mark.parametrize(
+    "how", ["async for", "chunks(4096)", "chunks(3 MiB)", "read(1000)", "read(-1)"]
+)
+async def test_reads_from_disk_go_to_a_thread_in_1_mib_batches(
+    make_request: Any, encode: Any, thread_recorder: Any, how: str
+) -> None:
+    """Small reads of a spooled file are served from 1 MiB batches, one thread hop each."""
+    loop_thread = threading.get_ident()
+    content = bytes(range(251)) * (8 * MiB // 251 + 1)
+    content = content[: 8 * MiB]
+    form, upload = await upload_of(make_request, encode, content)
+    async with form:
+        assert not upload.in_memory
+        pieces = []
+        if how == "async for":
+            pieces = [chunk async for chunk in upload]
+            assert {len(chunk) for chunk in pieces} == {64 * 1024}
+        elif how.startswith("chunks"):
+            size = 4096 if how == "chunks(4096)" else 3 * MiB
+            pieces = [chunk async for chunk in upload.chunks(size)]
+        else:
+            size = 1000 if how == "read(1000)" else -1
+            while piece := await upload.read(size):
+                pieces.append(piece)
+        assert b"".join(pieces) == content
+        assert loop_thread not in thread_recorder.reads_on
+        assert len(thread_recorder.reads_on) <= 8 + 1
+
+
+async def test_reads_after_seek_and_writes_after_reads(spool_dir: Path) -> None:
+    content = bytes(range(256)) * (3 * MiB // 256)
+    async with UploadedFile("f", "a.bin", spool_threshold=0, spool_dir=spool_dir) as upload:
+        await upload.write(content)
+        await upload.finish()
+        assert await upload.read(10) == content[:10]
+        await upload.seek(2 * MiB)
+        assert await upload.read(5) == content[2 * MiB : 2 * MiB + 5]
+        await upload.seek(3)
+        assert await upload.read(4) == content[3:7]
+        # Written bytes go at the end, never over what a read moved past.
+        await upload.write(b"tail")
+        await upload.finish()
+        assert await upload.read() == content + b"tail"
+        await upload.seek(len(content) - 2)
+        assert await upload.read(100) == content[-2:] + b"tail"
+
+
 async def test_read_seek_tell_chunks(make_request: Any, encode: Any, spool_dir: Path) -> None:
     content = bytes(range(256)) * 40
     for threshold in (0, 1 * MiB):

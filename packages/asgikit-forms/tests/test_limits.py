@@ -347,3 +347,26 @@ async def test_part_text_is_bounded_by_max_field_size(make_request: Any, size: i
 async def test_max_memory_size_must_be_an_int(make_request: Any, value: Any) -> None:
     with pytest.raises(ValueError, match="max_memory_size"):
         await read_form(make_request([END], CT), max_memory_size=value)
+
+
+# -- one set of options --------------------------------------------------------------------------
+
+
+def test_read_form_and_iter_parts_take_the_same_options() -> None:
+    """The two readers list their options in their signatures (keyword-only, typed);
+    this keeps them, and the Limits they build, from drifting apart."""
+    import dataclasses
+    import inspect
+
+    from asgikit.forms._limits import Limits
+
+    def options(func: Any) -> dict[str, tuple[object, object]]:
+        params = list(inspect.signature(func).parameters.values())[1:]  # after request
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+        return {p.name: (p.annotation, p.default) for p in params}
+
+    limits = {f.name: (f.type, f.default) for f in dataclasses.fields(Limits)}
+    assert options(read_form) == limits
+    streaming = options(iter_parts)
+    assert streaming == {name: limits[name] for name in streaming}
+    assert set(limits) - set(streaming) == {"max_memory_size", "spool_threshold", "spool_dir"}

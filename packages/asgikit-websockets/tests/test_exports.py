@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import inspect
+
 import asgikit.websockets as websockets
 from asgikit.errors import (
     AsgikitError,
@@ -8,13 +10,33 @@ from asgikit.errors import (
     ContentTooLargeError,
     StateError,
 )
+from asgikit.websockets import _errors, _websocket
 
 
-def test_all_names_exist_and_are_public() -> None:
-    assert sorted(websockets.__all__) == sorted(set(websockets.__all__))
-    for name in websockets.__all__:
-        assert not name.startswith("_")
-        assert getattr(websockets, name) is not None
+def test_all_lists_the_public_names() -> None:
+    exported = set(websockets.__all__)
+    assert len(exported) == len(websockets.__all__), "a name is listed twice"
+    missing = {name for name in exported if not hasattr(websockets, name)}
+    assert not missing, f"in __all__ but not defined: {missing}"
+    assert not any(name.startswith("_") for name in exported)
+    defined = {
+        name
+        for name, value in vars(websockets).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__.startswith("asgikit.websockets")
+    }
+    assert defined <= exported, f"public but not in __all__: {defined - exported}"
+    # The private modules' public classes and functions are all exported, too.
+    for module in (_errors, _websocket):
+        own = {
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isclass(value) or inspect.isfunction(value))
+            and value.__module__ == module.__name__
+        }
+        assert own <= exported, f"{module.__name__} defines unexported {own - exported}"
 
 
 def test_public_names() -> None:

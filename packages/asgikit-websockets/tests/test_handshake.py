@@ -145,6 +145,27 @@ async def test_client_gone_during_handshake(connect: Connect) -> None:
         await ws.read()
 
 
+async def test_accept_after_the_client_left_is_a_disconnect(connect: Connect) -> None:
+    """As its docstring says: not a WebSocketStateError once the client is gone."""
+    request, _ = connect({"type": "websocket.disconnect", "code": 1001}, handshake=False)
+    with pytest.raises(WebSocketDisconnect):
+        await accept(request)
+    with pytest.raises(WebSocketDisconnect) as info:
+        await accept(request)
+    assert info.value.code == 1001
+    denied, _ = connect(extensions=DENIAL)
+    await deny(denied)
+    with pytest.raises(WebSocketStateError, match=r"cannot accept: .*CLOSED"):
+        await accept(denied)
+
+
+async def test_sec_websocket_headers_are_named_in_the_error(connect: Connect) -> None:
+    request, channel = connect()
+    with pytest.raises(HeaderValueError, match=r"'sec-websocket-protocol'.*subprotocol="):
+        await accept(request, headers=[("x-a", "1"), ("Sec-WebSocket-Protocol", "v1")])
+    assert channel.sent == []
+
+
 async def test_unexpected_message_instead_of_connect(connect: Connect) -> None:
     request, channel = connect(text("too early"), handshake=False)
     with pytest.raises(WebSocketProtocolError, match=r"websocket\.connect"):
@@ -281,12 +302,13 @@ async def test_deny_once_closed_does_nothing(connect: Connect) -> None:
     assert len(channel.sent) == 2
 
 
-@pytest.mark.parametrize("status", [101, 199, 600, 0])
-async def test_deny_refuses_non_final_statuses(connect: Connect, status: int) -> None:
+@pytest.mark.parametrize("status", [101, 199, 600, 0, True, 403.0, "403", None])
+async def test_deny_refuses_bad_statuses(connect: Connect, status: Any) -> None:
     request, channel = connect(extensions=DENIAL)
-    with pytest.raises(ValueError, match="200-599"):
+    with pytest.raises(HeaderValueError, match=r"invalid (denial )?status"):
         await deny(request, status)
     assert channel.sent == []
+    assert WebSocket(request).state is WebSocketState.NEW
 
 
 async def test_deny_refuses_bad_headers(connect: Connect) -> None:

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 __all__ = ["content_disposition", "guess_media_type", "negotiate_encoding"]
 
-_TEXT = "text/"
 MEDIA_TYPES: dict[str, str] = {
     # text (the charset is added when the response starts)
     ".html": "text/html", ".htm": "text/html", ".css": "text/css",

@@ -26,6 +26,7 @@ from asgikit.files._conditional import (
 )
 from asgikit.files._content import content_disposition, guess_media_type
 from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
+from asgikit.responses import content_type_value
 
 if TYPE_CHECKING:
     from asgikit.requests import Request
@@ -52,7 +53,6 @@ _CONDITIONAL_HEADERS = (
     "if-modified-since",
     "if-unmodified-since",
 )
-_TEXT_LIKE = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
 
 
 class FileChangedError(AsgikitError, RuntimeError):
@@ -219,15 +219,6 @@ async def in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         raise
 
 
-def content_type(media_type: str, encoding: str) -> str:
-    """The media type with ``; charset=`` for text, as core adds it to Content-Type."""
-    if (
-        media_type.startswith("text/") or media_type in _TEXT_LIKE
-    ) and "charset=" not in media_type:
-        return f"{media_type}; charset={encoding}"
-    return media_type
-
-
 def _chunks(pieces: list[Piece], chunk_size: int) -> Iterator[list[Piece]]:
     """Group ``pieces`` into reads of about ``chunk_size`` file bytes, splitting big spans."""
     batch: list[Piece] = []
@@ -327,8 +318,8 @@ async def send_file(
             method,
             etag=etag,
             last_modified=last_modified,
-            if_match=_joined(request_headers.get_all("if-match")),
-            if_none_match=_joined(request_headers.get_all("if-none-match")),
+            if_match=joined(request_headers.get_all("if-match")),
+            if_none_match=joined(request_headers.get_all("if-none-match")),
             # §13.1.3/§13.1.4: a date field with more than one member is ignored.
             if_modified_since=ims[0] if len(ims) == 1 else None,
             if_unmodified_since=ius[0] if len(ius) == 1 else None,
@@ -382,7 +373,7 @@ async def send_file(
     else:
         status = 206
         boundary = secrets.token_hex(16)
-        part_type = headers.get("content-type") or content_type(media_type, response.encoding)
+        part_type = headers.get("content-type") or content_type_value(media_type, response.encoding)
         pieces = []
         for first, last in ranges:
             pieces.append(
@@ -410,7 +401,8 @@ async def send_file(
         file.close()
 
 
-def _joined(values: list[str]) -> str | None:
+def joined(values: list[str]) -> str | None:
+    """The lines of a list-valued header as one value (RFC 9110 §5.3), ``None`` if none."""
     return ", ".join(values) if values else None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from asgikit.files._respond import (
     DEFAULT_CHUNK_SIZE,
     Opened,
     in_thread,
+    joined,
     not_found,
     open_regular,
     send_file,
@@ -39,12 +41,15 @@ __all__ = ["StaticFiles", "safe_path_segments", "serve_static"]
 MAX_PATH_LENGTH = 4096
 MAX_SEGMENT_BYTES = 255
 _RESERVED = frozenset('\\:*?"<>|')
+# asgikit-forms keeps the same list (asgikit/forms/_filename.py) for safe_filename();
+# neither distribution depends on the other: change both.
 _DEVICES = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"]
     + [f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"]
 )
 # (coding, file suffix), in the server's order of preference.
 VARIANTS = (("br", ".br"), ("gzip", ".gz"))
+SUFFIXES = dict(VARIANTS)
 ALLOWED_METHODS = ("GET", "HEAD")
 
 _HAVE_OPENAT = (
@@ -160,29 +165,22 @@ def _locate_walk(
             if redirect:
                 return Found(opened, "", name, None, False, True)
         path = os.path.join(root, *segments)
-        coding: str | None = None
-        vary = False
-        if precompressed:
-            available = []
-            for candidate, suffix in VARIANTS:
-                try:
-                    st = os.stat(name + suffix, dir_fd=dir_fd, follow_symlinks=False)
-                except (OSError, ValueError):
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    available.append(candidate)
-            vary = bool(available)
-            coding = negotiate_encoding(accept_encoding, available)
-            if coding is not None:
-                suffix = dict(VARIANTS)[coding]
-                try:
-                    variant = open_regular(name + suffix, dir_fd=dir_fd, nofollow=True)
-                except NotFoundError:
-                    coding = None  # gone meanwhile: the file as it is
-                else:
-                    opened.close()
-                    opened = variant
-                    path += suffix
+        if not precompressed:
+            return Found(opened, path, name, None, False, False)
+
+        def probe(suffix: str) -> str | None:
+            try:
+                st = os.stat(name + suffix, dir_fd=dir_fd, follow_symlinks=False)
+            except (OSError, ValueError):
+                return None
+            return name + suffix if stat.S_ISREG(st.st_mode) else None
+
+        def open_variant(variant: str) -> Opened:
+            return open_regular(variant, dir_fd=dir_fd, nofollow=True)
+
+        opened, coding, _, vary = pick_variant(opened, accept_encoding, probe, open_variant)
+        if coding is not None:
+            path += SUFFIXES[coding]
         return Found(opened, path, name, coding, vary, False)
     except BaseException:
         if opened is not None:
@@ -246,33 +244,56 @@ def _locate_resolved(
     opened = open_regular(real, nofollow=True)
     if redirect:
         return Found(opened, "", name, None, False, True)
-    coding: str | None = None
-    vary = False
+    if not precompressed:
+        return Found(opened, real, name, None, False, False)
+
+    def probe(suffix: str) -> str | None:
+        try:
+            variant = _resolve(real + suffix, root, follow_symlinks)
+            return variant if stat.S_ISREG(os.stat(variant).st_mode) else None
+        except (OSError, ValueError, NotFoundError):
+            return None
+
+    def open_variant(variant: str) -> Opened:
+        return open_regular(variant, nofollow=True)
+
     try:
-        if precompressed:
-            available: dict[str, str] = {}
-            for candidate, suffix in VARIANTS:
-                try:
-                    variant_path = _resolve(real + suffix, root, follow_symlinks)
-                    if stat.S_ISREG(os.stat(variant_path).st_mode):
-                        available[candidate] = variant_path
-                except (OSError, ValueError, NotFoundError):
-                    continue
-            vary = bool(available)
-            coding = negotiate_encoding(accept_encoding, list(available))
-            if coding is not None:
-                try:
-                    variant = open_regular(available[coding], nofollow=True)
-                except NotFoundError:
-                    coding = None
-                else:
-                    opened.close()
-                    opened = variant
-                    real = available[coding]
+        chosen, coding, variant, vary = pick_variant(opened, accept_encoding, probe, open_variant)
     except BaseException:
         opened.close()
         raise
-    return Found(opened, real, name, coding, vary, False)
+    return Found(chosen, variant or real, name, coding, vary, False)
+
+
+def pick_variant(
+    opened: Opened,
+    accept_encoding: str | None,
+    probe: Callable[[str], str | None],
+    open_variant: Callable[[str], Opened],
+) -> tuple[Opened, str | None, str | None, bool]:
+    """Swap ``opened`` for the precompressed variant the client accepts best, if any.
+
+    ``probe(suffix)`` names the variant with that suffix when it is a regular file that
+    may be served (the caller's symlink policy decides), else ``None``; ``open_variant``
+    opens a name ``probe`` gave. Returns the file to send, its coding and the variant's
+    name (both ``None`` for the file as it is), and whether any variant exists (then
+    the response varies by Accept-Encoding).
+    """
+    available: dict[str, str] = {}
+    for coding, suffix in VARIANTS:
+        variant = probe(suffix)
+        if variant is not None:
+            available[coding] = variant
+    chosen = negotiate_encoding(accept_encoding, list(available))
+    if chosen is None:
+        return opened, None, None, bool(available)
+    variant = available[chosen]
+    try:
+        replacement = open_variant(variant)
+    except NotFoundError:
+        return opened, None, None, True  # gone meanwhile: the file as it is
+    opened.close()
+    return replacement, chosen, variant, True
 
 
 def locate(
@@ -280,12 +301,20 @@ def locate(
     segments: list[str],
     directory: bool,
     *,
+    root_is_real: bool,
     index: str | None,
     accept_encoding: str | None,
     precompressed: bool,
     follow_symlinks: bool,
 ) -> Found:
-    """Find what to serve for ``segments`` below the real path ``root``; runs in a thread."""
+    """Find what to serve for ``segments`` below ``root``; runs in a thread. ``root`` is
+    resolved to its real path first unless ``root_is_real`` (:class:`StaticFiles`
+    resolves its root once, when it is built)."""
+    if not root_is_real:
+        try:
+            root = os.path.realpath(root)
+        except (OSError, ValueError) as exc:
+            raise not_found(exc) from exc
     if not follow_symlinks and _HAVE_OPENAT:
         return _locate_walk(root, segments, directory, index, accept_encoding, precompressed)
     return _locate_resolved(
@@ -325,6 +354,33 @@ async def serve_static(
     (404) when there is nothing to serve; :class:`StaticFiles` turns both into
     responses. Since 0.1.0.
     """
+    await _serve(
+        request,
+        os.fspath(root),
+        path,
+        root_is_real=False,
+        index=index,
+        follow_symlinks=follow_symlinks,
+        precompressed=precompressed,
+        allow_dotfiles=allow_dotfiles,
+        cache_control=cache_control,
+        chunk_size=chunk_size,
+    )
+
+
+async def _serve(
+    request: Request,
+    root: str,
+    path: str,
+    *,
+    root_is_real: bool,
+    index: str | None,
+    follow_symlinks: bool,
+    precompressed: bool,
+    allow_dotfiles: bool,
+    cache_control: str | None,
+    chunk_size: int,
+) -> None:
     method = request.method
     if method != "GET" and method != "HEAD":
         raise MethodNotAllowedError(
@@ -334,12 +390,13 @@ async def serve_static(
     if segments is None:
         raise NotFoundError("no such file")
     found = await in_thread(
-        _locate_from,
-        os.fspath(root),
+        locate,
+        root,
         segments,
         path.endswith("/"),
+        root_is_real=root_is_real,
         index=index,
-        accept_encoding=_joined(request.headers.get_all("accept-encoding")),
+        accept_encoding=joined(request.headers.get_all("accept-encoding")),
         precompressed=precompressed,
         follow_symlinks=follow_symlinks,
     )
@@ -367,18 +424,6 @@ async def serve_static(
         )
     finally:
         opened.close()
-
-
-def _locate_from(root: str, segments: list[str], directory: bool, **options: object) -> Found:
-    try:
-        real_root = os.path.realpath(root)
-    except (OSError, ValueError) as exc:
-        raise not_found(exc) from exc
-    return locate(real_root, segments, directory, **options)  # type: ignore[arg-type]
-
-
-def _joined(values: list[str]) -> str | None:
-    return ", ".join(values) if values else None
 
 
 def _slash_location(request: Request) -> str:
@@ -448,10 +493,11 @@ class StaticFiles:
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :]
         try:
-            await serve_static(
+            await _serve(
                 request,
                 self.root,
                 path,
+                root_is_real=True,
                 index=self.index,
                 follow_symlinks=self.follow_symlinks,
                 precompressed=self.precompressed,

@@ -15,7 +15,6 @@ from asgikit.forms._files import UploadedFile
 from asgikit.forms._limits import (
     DEFAULT_MAX_BOUNDARY_LENGTH,
     DEFAULT_MAX_FIELD_SIZE,
-    DEFAULT_MAX_FIELDS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_FILES,
     DEFAULT_MAX_MEMORY_SIZE,
@@ -26,6 +25,7 @@ from asgikit.forms._limits import (
 )
 from asgikit.forms._parts import Part, iter_parts
 from asgikit.forms._read import FormData, read_form
+from asgikit.query import DEFAULT_MAX_FIELDS
 
 __all__ = [
     "DEFAULT_MAX_BOUNDARY_LENGTH",

@@ -7,9 +7,11 @@ import re
 # C0 and C1 controls, DEL, and the bidirectional controls that make "evil\u202etxt.exe"
 # display as "evilexe.txt".
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The same list as asgikit-files' _DEVICES (asgikit/files/_static.py); the two
+# distributions do not depend on each other, so each keeps its copy: change both.
 _WINDOWS_DEVICES = frozenset(
-    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
-    + [f"{prefix}{n}" for prefix in ("COM", "LPT") for n in "0123456789¹²³"]
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"]
+    + [f"{prefix}{n}" for prefix in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"]
 )
 _MAX_NAME_BYTES = 255
 

@@ -3,7 +3,9 @@
 Every disk operation (creating the file, the write that crosses the spool threshold,
 later writes, reads, seeks, copies, close) runs in a worker thread, so the event loop
 never waits on the disk (Starlette CVE-2025-54121). Writes after the spill are batched
-into :data:`WRITE_BATCH`-sized thread calls instead of one per network chunk.
+into :data:`WRITE_BATCH`-sized thread calls instead of one per network chunk, and reads
+fetch at least :data:`READ_BATCH` bytes per thread call, which smaller reads are then
+served from.
 The temporary file has no name on disk (``tempfile.TemporaryFile``): nothing is left
 behind when it is closed, when the form is garbage-collected, or when the process dies.
 """
@@ -18,12 +20,14 @@ from collections.abc import AsyncIterator
 from typing import IO, Final
 
 from asgikit.errors import StateError
+from asgikit.forms._limits import DEFAULT_SPOOL_THRESHOLD
 from asgikit.multivalue import MultiValueDict
 
 __all__ = ["UploadedFile"]
 
 WRITE_BATCH: Final = 1024 * 1024
-READ_CHUNK: Final = 64 * 1024
+READ_BATCH: Final = WRITE_BATCH
+READ_CHUNK: Final = 64 * 1024  # what chunks() hands out by default, sliced from a batch
 _COPY_BUFFER: Final = 1024 * 1024
 
 
@@ -41,6 +45,8 @@ class UploadedFile:
     """
 
     __slots__ = (
+        "_batch",
+        "_batch_offset",
         "_closed",
         "_dir",
         "_file",
@@ -63,7 +69,7 @@ class UploadedFile:
         content_type: str | None = None,
         headers: MultiValueDict[str] | None = None,
         *,
-        spool_threshold: int = 1024 * 1024,
+        spool_threshold: int = DEFAULT_SPOOL_THRESHOLD,
         spool_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.name = name
@@ -76,6 +82,9 @@ class UploadedFile:
         self._file: IO[bytes] | None = None
         self._pending: list[bytes] = []
         self._pending_size = 0
+        # The last batch read from disk and where it starts in the file.
+        self._batch = b""
+        self._batch_offset = 0
         self._size = 0
         self._position = 0
         self._closed = False
@@ -152,7 +161,7 @@ class UploadedFile:
         self._pending_size = 0
         file = self._file
         assert file is not None  # pending data only exists after the spill
-        await asyncio.to_thread(file.writelines, pending)
+        await asyncio.to_thread(_append, file, pending)
 
     async def finish(self) -> None:
         """Write out what is still buffered and rewind; called when the part ends."""
@@ -178,9 +187,23 @@ class UploadedFile:
         if memory is not None:
             data = bytes(memoryview(memory)[start:end])
         else:
-            data = await asyncio.to_thread(self._read_at, start, end - start)
+            data = await self._read_disk(start, end)
         self._position = start + len(data)
         return data
+
+    async def _read_disk(self, start: int, end: int) -> bytes:
+        # One thread hop per READ_BATCH bytes at least, however small the reads: the
+        # batch is kept and the reads that fall inside it are sliced from it. Bytes once
+        # written never change (writes append), so a kept batch stays true.
+        batch, offset = self._batch, self._batch_offset
+        if not offset <= start <= end <= offset + len(batch):
+            batch = await asyncio.to_thread(self._read_at, start, max(end - start, READ_BATCH))
+            offset = start
+        if end - offset >= len(batch):  # used up: do not hold it any longer
+            self._batch, self._batch_offset = b"", 0
+        else:
+            self._batch, self._batch_offset = batch, offset
+        return batch[start - offset : end - offset]
 
     def _read_at(self, offset: int, size: int) -> bytes:
         file = self._file
@@ -201,7 +224,9 @@ class UploadedFile:
         return self._position
 
     async def chunks(self, size: int = READ_CHUNK) -> AsyncIterator[bytes]:
-        """Yield the content from the current position in chunks of ``size`` bytes."""
+        """Yield the content from the current position in chunks of ``size`` bytes
+        (64 KiB by default). A file on disk is read 1 MiB or more per worker-thread call
+        whatever ``size`` is."""
         if size <= 0:
             raise ValueError(f"chunk size must be positive, not {size}")
         while chunk := await self.read(size):
@@ -242,6 +267,7 @@ class UploadedFile:
         self._closed = True
         self._memory = None
         self._pending = []
+        self._batch = b""
         file, self._file = self._file, None
         return file
 
@@ -263,6 +289,12 @@ class UploadedFile:
         if file is not None:
             self._file = None
             file.close()
+
+
+def _append(file: IO[bytes], data: list[bytes]) -> None:
+    # A read moved the file position: written bytes go at the end, not over the content.
+    file.seek(0, os.SEEK_END)
+    file.writelines(data)
 
 
 def _write_bytes(path: str | os.PathLike[str], data: bytes) -> int:

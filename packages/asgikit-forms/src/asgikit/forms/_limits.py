@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from asgikit.errors import ContentTooLargeError, InvalidEncodingError, InvalidFormError
 from asgikit.headers import lookup_charset
+from asgikit.query import DEFAULT_MAX_FIELDS
+from asgikit.requests import DEFAULT_MAX_BODY_SIZE
 
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
 
-DEFAULT_MAX_FIELDS = 1000
 DEFAULT_MAX_FILES = 100
 DEFAULT_MAX_FIELD_SIZE = 1 * MiB
 DEFAULT_MAX_FILE_SIZE = 1 * GiB
@@ -26,10 +27,10 @@ DEFAULT_MAX_PART_HEADER_SIZE = 8 * KiB
 DEFAULT_MAX_BOUNDARY_LENGTH = 256
 DEFAULT_SPOOL_THRESHOLD = 1 * MiB
 # What read_form() keeps in memory for one multipart body: its text fields, and its files
-# until they go to disk. The same as asgikit.requests.DEFAULT_MAX_BODY_SIZE, the most a
-# buffered read (read_bytes, read_json, an urlencoded form) holds: without it, 1000
-# fields of 1 MiB under the 2 GiB multipart cap would hold 2 GiB.
-DEFAULT_MAX_MEMORY_SIZE = 10 * MiB
+# until they go to disk. The most a buffered read (read_bytes, read_json, an urlencoded
+# form) holds: without it, 1000 fields of 1 MiB under the 2 GiB multipart cap would hold
+# 2 GiB.
+DEFAULT_MAX_MEMORY_SIZE = DEFAULT_MAX_BODY_SIZE
 
 # Longest charset name accepted from a client; real ones are under 20 characters.
 _MAX_CHARSET_NAME = 40
@@ -107,6 +108,12 @@ def memory_too_large(limit: int) -> ContentTooLargeError:
         f"text fields of the form are larger than {limit} bytes in total",
         limit,
         "max_memory_size",
+    )
+
+
+def part_headers_too_large(limit: int) -> ContentTooLargeError:
+    return too_large(
+        f"form part headers are larger than {limit} bytes", limit, "max_part_header_size"
     )
 
 

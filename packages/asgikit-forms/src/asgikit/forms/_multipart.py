@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import multipart  # type: ignore[import-untyped]
 
-from asgikit.errors import InvalidEncodingError, InvalidFormError
+from asgikit.errors import InvalidEncodingError, InvalidFormError, StateError
 from asgikit.forms._filename import safe_filename
 from asgikit.forms._limits import (
     Limits,
@@ -25,6 +25,7 @@ from asgikit.forms._limits import (
     field_too_large,
     file_too_large,
     malformed,
+    part_headers_too_large,
     too_large,
     too_many_fields,
     too_many_files,
@@ -97,10 +98,6 @@ class PartInfo:
         self.charset = charset
         self.headers = headers
 
-    @property
-    def is_file(self) -> bool:
-        return self.filename is not None
-
 
 def _unescape(value: str) -> str:
     # WHATWG HTML "multipart/form-data encoding algorithm": names and filenames carry
@@ -121,11 +118,7 @@ def part_info(headerlist: list[tuple[str, str]], limits: Limits) -> PartInfo:
             raise malformed("a part header holds a bare CR, LF or NUL")
         headers.add(name.lower(), value)
     if size > limits.max_part_header_size:
-        raise too_large(
-            f"form part headers are larger than {limits.max_part_header_size} bytes",
-            limits.max_part_header_size,
-            "max_part_header_size",
-        )
+        raise part_headers_too_large(limits.max_part_header_size)
     encoding = headers.get_first("content-transfer-encoding")
     if encoding is not None and encoding.strip().lower() not in _IDENTITY_ENCODINGS:
         raise InvalidFormError(
@@ -199,18 +192,16 @@ class MultipartEngine:
         self._boundary_window = limits.max_part_header_size + len(boundary) + 4
         self.done = False
 
-    @property
-    def received(self) -> int:
-        """Body bytes fed so far."""
-        return self._received
-
     def feed(self, chunk: bytes) -> None:
         """Give the engine the next chunk of the body; ``b""`` says the body ended.
 
         Call :meth:`next_event` until it returns :data:`NEED_DATA` before feeding again.
         """
         if self._events is not None:
-            raise RuntimeError("feed() called before the previous chunk's events were read")
+            raise StateError(
+                "cannot feed the multipart engine: the previous chunk's events are still "
+                "pending (call next_event() until it returns NEED_DATA)"
+            )
         if chunk:
             limit = self._limits.max_body_size
             self._received += len(chunk)
@@ -301,11 +292,7 @@ class MultipartEngine:
                 limits.max_part_headers,
                 "max_part_headers",
             )
-        return too_large(
-            f"form part headers are larger than {limits.max_part_header_size} bytes",
-            limits.max_part_header_size,
-            "max_part_header_size",
-        )
+        return part_headers_too_large(limits.max_part_header_size)
 
     def close(self) -> None:
         """Drop the parser's buffers; the engine cannot be used any more."""

@@ -18,7 +18,6 @@ from asgikit.forms._files import WRITE_BATCH
 from asgikit.forms._limits import (
     DEFAULT_MAX_BOUNDARY_LENGTH,
     DEFAULT_MAX_FIELD_SIZE,
-    DEFAULT_MAX_FIELDS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_FILES,
     DEFAULT_MAX_PART_HEADER_SIZE,
@@ -35,10 +34,11 @@ from asgikit.forms._source import (
     MultipartSource,
     detect,
     multipart_engine,
-    read_urlencoded_with_charset,
+    read_urlencoded,
 )
 from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
+from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
 
 _READING: Final = 0
@@ -204,7 +204,7 @@ async def iter_parts(
     max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH,
     charset: str = "utf-8",
 ) -> AsyncGenerator[Part, None]:
-    """Yield the form's fields one :class:`Part` at a time, in arrival order::
+    """Yield the form's fields one :class:`Part` at a time::
 
         async with contextlib.aclosing(iter_parts(request)) as parts:
             async for part in parts:
@@ -213,9 +213,11 @@ async def iter_parts(
                 else:
                     fields[part.name] = await part.text()
 
-    A multipart body is streamed: each part's data arrives chunk by chunk and is never
-    buffered or spooled. An urlencoded body is small by nature (``max_body_size``) and
-    its fields come as parts too. The options and errors are those of
+    A multipart body is streamed: its parts come in arrival order, each part's data
+    chunk by chunk, never buffered or spooled. An urlencoded body is small by nature
+    (``max_body_size``) and is parsed whole; its fields come as parts too, grouped by
+    name (every value of the first name, then of the next), names in order of first
+    appearance. The options and errors are those of
     :func:`read_form` (there is no spooling here, so no ``spool_*`` options); errors are
     raised from the ``async for`` on the parts or on a part's data. New in 0.1.
     """
@@ -232,7 +234,7 @@ async def iter_parts(
     )
     media_type, params = detect(request)
     if media_type == URLENCODED:
-        fields, used = await read_urlencoded_with_charset(request, params, limits)
+        fields, used = await read_urlencoded(request, params, limits)
         form_charset = _FormCharset(used)
         no_headers: MultiValueDict[str] = MultiValueDict()
         for name, value in fields.items():

@@ -11,7 +11,6 @@ from asgikit.forms._files import UploadedFile
 from asgikit.forms._limits import (
     DEFAULT_MAX_BOUNDARY_LENGTH,
     DEFAULT_MAX_FIELD_SIZE,
-    DEFAULT_MAX_FIELDS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_FILES,
     DEFAULT_MAX_MEMORY_SIZE,
@@ -34,6 +33,7 @@ from asgikit.forms._source import (
 )
 from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
+from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
 
 
@@ -160,7 +160,7 @@ async def read_form(
     )
     media_type, params = detect(request)
     if media_type == URLENCODED:
-        fields = await read_urlencoded(request, params, limits)
+        fields, _ = await read_urlencoded(request, params, limits)
         # Text values only: the same dict shape, so it is copied as it is.
         return FormData(cast("dict[str, Any]", fields))
     return await _read_multipart(request, params, limits)

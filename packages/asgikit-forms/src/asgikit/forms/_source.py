@@ -48,16 +48,9 @@ def detect(request: Request) -> tuple[str, dict[str, str]]:
 
 async def read_urlencoded(
     request: Request, params: dict[str, str], limits: Limits
-) -> MultiValueDict[str]:
-    """Read (and keep, for later readers) the body; parse it with ``limits``."""
-    fields, _ = await read_urlencoded_with_charset(request, params, limits)
-    return fields
-
-
-async def read_urlencoded_with_charset(
-    request: Request, params: dict[str, str], limits: Limits
 ) -> tuple[MultiValueDict[str], str]:
-    """:func:`read_urlencoded`, and the charset the fields were decoded with."""
+    """Read (and keep, for later readers) the body; parse it with ``limits``. Returns
+    the fields and the charset they were decoded with."""
     cap = request.max_body_size if limits.max_body_size is None else limits.max_body_size
     body = await request.read_bytes(max_body_size=cap)
     return parse_urlencoded_form(body, params.get("charset"), limits)

@@ -22,7 +22,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgikit.errors import HeaderValueError, InvalidJSONError
-from asgikit.headers import encode_header_name, encode_header_value
+from asgikit.headers import MutableHeaders, RawHeaders
+from asgikit.responses import check_status
 from asgikit.websockets._errors import (
     ABNORMAL_CLOSURE,
     MESSAGE_TOO_BIG,
@@ -205,8 +206,9 @@ class WebSocket:
         raise :class:`~asgikit.errors.HeaderValueError` before anything is sent.
         ``max_message_size`` caps every read (``None``: no cap of ours).
 
-        Raises :class:`WebSocketStateError` unless NEW, and :class:`WebSocketDisconnect`
-        when the client left during the handshake.
+        Raises :class:`WebSocketDisconnect` when the client left during the handshake,
+        or had left before this call; :class:`WebSocketStateError` when ACCEPTED, or
+        CLOSED by the application (:meth:`deny`, :meth:`close`).
         """
         conn = self._conn
         if conn.state is not _NEW:
@@ -255,7 +257,9 @@ class WebSocket:
         sends ``websocket.close``, which the server answers with 403, and returns
         ``False``. The connection is CLOSED afterwards.
 
-        Raises :class:`WebSocketStateError` once ACCEPTED (use :meth:`close`); does
+        Raises :class:`~asgikit.errors.HeaderValueError`, before anything is sent, when
+        ``status`` is not an ``int`` from 200 to 599 (``bool`` refused) or a header is
+        invalid; :class:`WebSocketStateError` once ACCEPTED (use :meth:`close`). Does
         nothing and returns ``False`` once CLOSED.
         """
         conn = self._conn
@@ -266,8 +270,9 @@ class WebSocket:
                 "cannot deny: the websocket is already accepted (state ACCEPTED); "
                 "close() it with a close code instead"
             )
-        if not 200 <= status <= 599:
-            raise ValueError(f"a denial response status must be 200-599, got {status}")
+        # A 1xx is not a final response: it cannot answer the handshake.
+        if check_status(status) < 200:
+            raise HeaderValueError(f"invalid denial status {status}: it must be 200 to 599")
         raw_headers = _encode_headers(headers, handshake=False)
         conn.state = _CLOSED
         extensions = self._request.scope.get("extensions") or {}
@@ -499,21 +504,19 @@ def _send_message(data: object) -> dict[str, Any]:
     raise TypeError(f"write() takes str or bytes, got {type(data).__name__}")
 
 
-def _encode_headers(headers: HeadersArg, *, handshake: bool) -> list[tuple[bytes, bytes]]:
+def _encode_headers(headers: HeadersArg, *, handshake: bool) -> RawHeaders:
     if not headers:
         return []
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    raw: list[tuple[bytes, bytes]] = []
-    for name, value in pairs:
-        encoded = encode_header_name(name)
-        if handshake and encoded.startswith(b"sec-websocket-"):
-            # ASGI: "If this includes the Sec-WebSocket-Protocol header, the server
-            # should raise an exception"; the other Sec-WebSocket-* are the server's.
-            raise HeaderValueError(
-                f"cannot set {name!r} at accept: the server writes Sec-WebSocket-* headers "
-                "(pass subprotocol= to choose the subprotocol)"
-            )
-        raw.append((encoded, encode_header_value(value)))
+    raw = MutableHeaders(headers).raw
+    if handshake:
+        for name, _ in raw:
+            if name.startswith(b"sec-websocket-"):
+                # ASGI: "If this includes the Sec-WebSocket-Protocol header, the server
+                # should raise an exception"; the other Sec-WebSocket-* are the server's.
+                raise HeaderValueError(
+                    f"cannot set {name.decode('latin-1')!r} at accept: the server writes "
+                    "Sec-WebSocket-* headers (pass subprotocol= to choose the subprotocol)"
+                )
     return raw
 
 
