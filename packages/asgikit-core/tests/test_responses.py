@@ -279,6 +279,12 @@ async def test_stream_stops_when_the_client_goes_away() -> None:
     assert cleaned_up.is_set()
     assert channel.body == b"tick"
     assert channel.max_concurrent_receives == 1
+    # Started, never finished: the response was aborted by the client.
+    assert request.response.is_started and not request.response.is_finished
+    with pytest.raises(ClientDisconnectedError):
+        await request.response.write(b"late")
+    with pytest.raises(ClientDisconnectedError):
+        await request.response.end()
 
 
 async def test_stream_iterator_is_closed_when_the_client_left_before_it_started() -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Message, Receive
 from asgikit.errors import ClientDisconnectedError
-from asgikit.responses._phase import NEW
+from asgikit.responses._phase import ABORTED, NEW, STARTED
 
 if TYPE_CHECKING:
     from asgikit.cookies import ResponseCookies
@@ -119,10 +119,8 @@ class Inbound:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def watch_disconnect(
-        self, receive: Receive, task: asyncio.Task[Any], max_pending: int
-    ) -> None:
-        """Wait for ``http.disconnect`` and cancel ``task`` when it comes.
+    async def watch_disconnect(self, receive: Receive, max_pending: int) -> None:
+        """Return when ``http.disconnect`` comes.
 
         Body messages that arrive meanwhile are queued for the body reader, up to
         ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
@@ -157,7 +155,6 @@ class Inbound:
                 self.receiving = False
                 if self.waiters:
                     self._wake()
-        task.cancel()
 
 
 class RequestState:
@@ -192,6 +189,12 @@ class RequestState:
         if inbound is None:
             inbound = self.inbound = Inbound()
         return inbound
+
+    def mark_disconnected(self) -> None:
+        """The client is gone: reads fail from now on, and a started response is ABORTED."""
+        self.get_inbound().disconnected = True
+        if self.phase == STARTED:
+            self.phase = ABORTED
 
     def get_settings(self) -> ResponseSettings:
         settings = self.settings

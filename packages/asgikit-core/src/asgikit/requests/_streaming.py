@@ -9,10 +9,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Send
-from asgikit.errors import ClientDisconnectedError, ResponseStateError
-from asgikit.requests._state import Inbound, RequestState
-from asgikit.responses import ServerSentEvent
-from asgikit.responses._phase import FINISHED, STARTED
+from asgikit.errors import ClientDisconnectedError
+from asgikit.requests._state import RequestState
+from asgikit.responses import ServerSentEvent, _unwritable
+from asgikit.responses._phase import STARTED
 
 if TYPE_CHECKING:
     from asgikit.requests import Request
@@ -21,21 +21,15 @@ if TYPE_CHECKING:
 WATCH_DELAY = 0.05
 
 
-def fast_writer(state: RequestState, inbound: Inbound, send: Send) -> Callable[[bytes], Any]:
+def fast_writer(state: RequestState, send: Send) -> Callable[[bytes], Any]:
     """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
-    client: it hands back ``send``'s own awaitable instead of adding a frame per chunk."""
-
+    client: it hands back ``send``'s own awaitable instead of adding a frame per chunk.
+    A gone client moves the response to ABORTED, so one comparison guards each chunk."""
     started = STARTED  # a closure variable: cheaper per chunk than a global
 
     def write(data: bytes) -> Awaitable[None]:
         if state.phase != started:
-            raise ResponseStateError(
-                "cannot write: response already finished"
-                if state.phase == FINISHED
-                else "cannot write: response not started"
-            )
-        if inbound.disconnected:
-            raise ClientDisconnectedError("the client disconnected")
+            raise _unwritable("write", state.phase)
         return send({"type": "http.response.body", "body": data, "more_body": True})
 
     return write
@@ -69,12 +63,22 @@ async def next_event(
                 await task
 
 
+_spec_versions: dict[str, tuple[int, ...]] = {}
+
+
 def _spec_version(scope: Any) -> tuple[int, ...]:
+    """The scope's ASGI spec version as numbers ("2.10" is after "2.4"), parsed once per
+    distinct string."""
     spec: str = scope.get("asgi", {}).get("spec_version", "2.0")
-    try:
-        return tuple(int(part) for part in spec.split("."))
-    except ValueError:
-        return (2, 0)
+    version = _spec_versions.get(spec)
+    if version is None:
+        try:
+            version = tuple(int(part) for part in spec.split("."))
+        except ValueError:
+            version = (2, 0)
+        if len(_spec_versions) < 16:
+            _spec_versions[spec] = version
+    return version
 
 
 class ResponseWriter:
@@ -114,25 +118,25 @@ class ResponseWriter:
             media_type=self._media_type or response.media_type or "application/octet-stream",
             content_length=self._content_length,
         )
-        inbound = request._state.get_inbound()
         # A response that ends within WATCH_DELAY never needs a watcher; a timer costs a
         # fraction of a task, so the watcher starts only for the responses that last.
         self._timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self._watch)
         if _spec_version(request._scope) >= (2, 4) or response.is_head:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
             return response.write
-        return fast_writer(request._state, inbound, request._send)
+        return fast_writer(request._state, request._send)
 
     def _watch(self) -> None:
         self._timer = None
         task = self._task
         if task is not None and not task.done():
-            request = self._request
-            self._watcher = asyncio.get_running_loop().create_task(
-                request._state.get_inbound().watch_disconnect(
-                    request._receive, task, request._state.max_body_size
-                )
-            )
+            self._watcher = asyncio.get_running_loop().create_task(self._stop_when_gone(task))
+
+    async def _stop_when_gone(self, task: asyncio.Task[Any]) -> None:
+        state = self._request._state
+        await state.get_inbound().watch_disconnect(self._request._receive, state.max_body_size)
+        state.mark_disconnected()
+        task.cancel()
 
     async def __aexit__(
         self,

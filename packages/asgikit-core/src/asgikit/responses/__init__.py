@@ -20,9 +20,14 @@ from typing import TYPE_CHECKING
 
 from asgikit.asgi import Message, Scope, Send
 from asgikit.cookies import ResponseCookies
-from asgikit.errors import ClientDisconnectedError, HeaderValueError, ResponseStateError
+from asgikit.errors import (
+    AsgikitError,
+    ClientDisconnectedError,
+    HeaderValueError,
+    ResponseStateError,
+)
 from asgikit.headers import MutableHeaders, encode_header_value
-from asgikit.responses._phase import FINISHED, NEW, STARTED
+from asgikit.responses._phase import ABORTED, FINISHED, NEW, STARTED
 from asgikit.responses._phase import NAMES as PHASE_NAMES
 from asgikit.responses._sse import ServerSentEvent
 
@@ -64,6 +69,15 @@ def _content_type_header(media_type: str, encoding: str) -> bytes:
     return value
 
 
+def _unwritable(action: str, phase: int) -> AsgikitError:
+    """Why a response in ``phase`` (not STARTED) cannot ``action``."""
+    if phase == ABORTED:
+        return ClientDisconnectedError("the client disconnected")
+    if phase == NEW:
+        return ResponseStateError(f"cannot {action}: response not started")
+    return ResponseStateError(f"cannot {action}: response already finished")
+
+
 def _state_error(action: str, phase: int) -> ResponseStateError:
     return ResponseStateError(f"cannot {action}: response already {PHASE_NAMES[phase]}")
 
@@ -102,7 +116,7 @@ async def _emit(state: RequestState, send: Send, message: Message) -> None:
     try:
         await send(message)
     except OSError as exc:
-        state.get_inbound().disconnected = True
+        state.mark_disconnected()
         raise ClientDisconnectedError("the client disconnected") from exc
 
 
@@ -141,7 +155,7 @@ async def _send_whole(
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
     except OSError as exc:
-        state.get_inbound().disconnected = True
+        state.mark_disconnected()
         raise ClientDisconnectedError("the client disconnected") from exc
 
 
@@ -293,30 +307,19 @@ class Response:
         """
         state = self._state
         if state.phase != STARTED:
-            raise ResponseStateError(
-                "cannot write: response not started"
-                if state.phase == NEW
-                else "cannot write: response already finished"
-            )
-        inbound = state.inbound
-        if inbound is not None and inbound.disconnected:
-            raise ClientDisconnectedError("the client disconnected")
+            raise _unwritable("write", state.phase)
         if data and not self._head:
             try:
                 await self._send({"type": "http.response.body", "body": data, "more_body": True})
             except OSError as exc:
-                state.get_inbound().disconnected = True
+                state.mark_disconnected()
                 raise ClientDisconnectedError("the client disconnected") from exc
 
     async def end(self, data: bytes = b"") -> None:
         """Send the last piece of the body; STARTED → FINISHED."""
         state = self._state
         if state.phase != STARTED:
-            raise ResponseStateError(
-                "cannot end: response not started"
-                if state.phase == NEW
-                else "cannot end: response already finished"
-            )
+            raise _unwritable("end", state.phase)
         state.phase = FINISHED
         await _emit(
             state, self._send, {"type": "http.response.body", "body": b"" if self._head else data}
@@ -330,8 +333,6 @@ class Response:
         """
         state = self._state
         if state.phase != STARTED:
-            raise ResponseStateError(
-                f"cannot end: response {PHASE_NAMES[state.phase]}, not started"
-            )
+            raise _unwritable("end", state.phase)
         state.phase = FINISHED
         await _emit(state, self._send, message)
