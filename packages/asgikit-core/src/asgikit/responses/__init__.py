@@ -8,6 +8,7 @@ send through it.
 A response moves NEW → STARTED → FINISHED, in that order only::
 
     NEW ──start()──▶ STARTED ──end() / end_with()──▶ FINISHED
+     │                  └──the client disconnects──▶ ABORTED
      └───────────────respond_*(...)───────────────────▲
 
 A move the machine does not allow raises :class:`~asgikit.errors.ResponseStateError`
