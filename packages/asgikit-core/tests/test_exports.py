@@ -12,6 +12,7 @@ MODULES = [
     "asgikit.cookies",
     "asgikit.errors",
     "asgikit.headers",
+    "asgikit.json_codec",
     "asgikit.multivalue",
     "asgikit.query",
     "asgikit.requests",

@@ -12,7 +12,6 @@ import json
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
-    Callable,
     Coroutine,
     Iterable,
     Mapping,
@@ -21,15 +20,16 @@ from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from asgikit import json_codec
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.cookies import parse_cookie_header
 from asgikit.errors import (
     ClientDisconnectedError,
     HeaderValueError,
-    InvalidJSONError,
     UnsupportedMediaTypeError,
 )
 from asgikit.headers import Headers, decode_text, parse_content_length, parse_content_type
+from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
 from asgikit.requests import _optional
@@ -59,17 +59,8 @@ __all__ = [
     "ResponseWriter",
 ]
 
-JSONLoads = Callable[[bytes], Any]
-JSONDumps = Callable[[Any], bytes | str]
 
 _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
-
-
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _dumps(value: Any) -> bytes:
-    return _encoder.encode(value).encode()
 
 
 class Request:
@@ -305,12 +296,7 @@ class Request:
         body = await self.read_bytes(max_body_size=max_body_size)
         if not body:
             return None
-        try:
-            return loads(body)
-        except ValueError as exc:  # json, orjson and msgspec errors are ValueErrors
-            raise InvalidJSONError(f"the body is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise InvalidJSONError("the body is JSON nested too deeply") from None
+        return json_codec.loads(body, loads, what="the body")
 
     async def read_form(self, **options: Any) -> FormData:
         """The body parsed as a form (urlencoded or multipart); needs ``asgikit-forms``.
@@ -371,7 +357,7 @@ class Request:
         *,
         status: int | None = None,
         media_type: str | None = None,
-        dumps: JSONDumps = _dumps,
+        dumps: JSONDumps = json_codec.dumps,
     ) -> Coroutine[Any, Any, None]:
         """Respond with ``content`` as compact UTF-8 JSON (NaN and infinities refused).
 

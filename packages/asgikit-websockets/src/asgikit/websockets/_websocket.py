@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from asgikit.errors import HeaderValueError, InvalidJSONError
+from asgikit import json_codec
+from asgikit.errors import HeaderValueError
 from asgikit.headers import MutableHeaders, RawHeaders
+from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.responses import check_status
 from asgikit.websockets._errors import (
     ABNORMAL_CLOSURE,
@@ -45,8 +47,6 @@ EXTRAS_KEY = "asgikit-websockets"
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
-JSONLoads = Callable[[str | bytes], Any]
-JSONDumps = Callable[[Any], str | bytes]
 
 # RFC 6455 §7.4.1-7.4.2: the codes an endpoint may put in a close frame. 1004, 1005,
 # 1006 and 1015 are reserved and "MUST NOT be set as a status code in a Close control
@@ -54,13 +54,6 @@ JSONDumps = Callable[[Any], str | bytes]
 _SENDABLE_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
 # RFC 6455 §5.5: control frame payload <= 125 bytes, two of them for the code.
 _MAX_REASON_BYTES = 123
-
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _dumps(value: Any) -> str:
-    """Compact JSON text; NaN and infinities refused (they are not JSON)."""
-    return _encoder.encode(value)
 
 
 class WebSocketState(Enum):
@@ -343,13 +336,7 @@ class WebSocket:
         """The next message (text or binary) parsed as JSON with ``loads``
         (``orjson.loads``, ``msgspec.json.decode``, ...). A message that is not JSON,
         the empty one included, raises :class:`~asgikit.errors.InvalidJSONError`."""
-        message = await self.read()
-        try:
-            return loads(message)
-        except ValueError as exc:  # json, orjson and msgspec errors are ValueErrors
-            raise InvalidJSONError(f"the websocket message is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise InvalidJSONError("the websocket message is JSON nested too deeply") from None
+        return json_codec.loads(await self.read(), loads, what="the websocket message")
 
     def __aiter__(self) -> WebSocket:
         return self
@@ -386,7 +373,7 @@ class WebSocket:
             raise self._lost() from exc
 
     def write_json(
-        self, obj: Any, *, dumps: JSONDumps = _dumps, binary: bool = False
+        self, obj: Any, *, dumps: JSONDumps = json_codec.dumps, binary: bool = False
     ) -> Coroutine[Any, Any, None]:
         """Send ``obj`` as JSON: a text frame, or a binary one with ``binary=True``.
 
