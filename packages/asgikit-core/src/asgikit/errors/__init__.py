@@ -1,6 +1,9 @@
 """The asgikit error tree.
 
-Every error asgikit raises on purpose is an :class:`AsgikitError`::
+Every error asgikit raises because of what the client sent or did, or because a call does
+not fit the state of a request, response or websocket, is an :class:`AsgikitError`.
+An argument of the wrong type or value (a negative limit, an unknown codec name given by
+the application) raises the usual ``TypeError``, ``ValueError`` or ``LookupError``::
 
     AsgikitError
     ├── ClientError                      the client sent something we refuse; has .status_code
