@@ -114,8 +114,8 @@ class Headers(Mapping[str, str]):
 
     def _index(self) -> dict[bytes, bytes]:
         raw = self._raw
-        first: dict[bytes, bytes] = dict(reversed(raw))  # the first value of a name wins
-        if len(first) != len(raw):
+        first: dict[bytes, bytes] = dict(raw)
+        if len(first) != len(raw):  # a repeated name: the slow path keeps every value
             first = self._rebuild()
         self._first = first
         return first
