@@ -14,9 +14,12 @@ from typing import Any
 
 from asgikit.errors import InvalidJSONError
 
-__all__ = ["JSONDumps", "JSONLoads", "dumps", "loads"]
+__all__ = ["JSONDumps", "JSONLoads", "JSONTextLoads", "dumps", "loads"]
 
-JSONLoads = Callable[[str | bytes], Any]
+JSONLoads = Callable[[bytes], Any]
+"""Decodes a request body (``json.loads``, ``orjson.loads``, ``msgspec.json.decode``)."""
+JSONTextLoads = Callable[[str | bytes], Any]
+"""Decodes a websocket message, text or binary."""
 JSONDumps = Callable[[Any], str | bytes]
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -27,7 +30,9 @@ def dumps(value: Any) -> str:
     return _encoder.encode(value)
 
 
-def loads(data: str | bytes, codec: JSONLoads = json.loads, *, what: str = "the data") -> Any:
+def loads(
+    data: str | bytes, codec: Callable[[Any], Any] = json.loads, *, what: str = "the data"
+) -> Any:
     """``codec(data)``, with every way a codec rejects its input raising
     :class:`~asgikit.errors.InvalidJSONError` (400) that names ``what``."""
     try:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from asgikit import json_codec
 from asgikit.errors import HeaderValueError
 from asgikit.headers import MutableHeaders, RawHeaders
-from asgikit.json_codec import JSONDumps, JSONLoads
+from asgikit.json_codec import JSONDumps, JSONTextLoads
 from asgikit.responses import check_status
 from asgikit.websockets._errors import (
     ABNORMAL_CLOSURE,
@@ -332,7 +332,7 @@ class WebSocket:
             return message
         raise MessageTypeError(expected="bytes", received="text")
 
-    async def read_json(self, *, loads: JSONLoads = json.loads) -> Any:
+    async def read_json(self, *, loads: JSONTextLoads = json.loads) -> Any:
         """The next message (text or binary) parsed as JSON with ``loads``
         (``orjson.loads``, ``msgspec.json.decode``, ...). A message that is not JSON,
         the empty one included, raises :class:`~asgikit.errors.InvalidJSONError`."""
