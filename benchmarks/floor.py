@@ -1,10 +1,13 @@
-"""How close to raw ASGI can a hello response get with a request object at all?
+"""How close to raw ASGI can asgikit get with the API it has at all?
 
     uv run python benchmarks/floor.py
 
-Measures, in the harness of run.py: the raw app; the raw app's two sends moved into one
-more coroutine; a bare request object with a four-slot state object stored in the scope
-(the least that DESIGN §3 asks for) responding through one coroutine; and asgikit.
+Measures, in the harness of run.py, for a hello response: the raw app; the raw app's two
+sends moved into one more coroutine; a bare request object with a four-slot state object
+stored in the scope (the least DESIGN §3 asks for) responding through one coroutine; and
+asgikit. For the websocket echo: raw; a bare wrapper whose read() and write() are
+coroutines doing nothing but receive and send (write must be one, to turn the ASGI 2.4
+OSError into a disconnect error); and asgikit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_core import EMPTY_BODY, check_hello, hello_asgikit, hello_raw, http_scope
+from bench_websockets import ECHO_MESSAGES, check_echo, echo_asgikit, echo_raw, websocket_scope
 from harness import Scenario, run_scenario
 
 
@@ -65,6 +69,33 @@ async def bare_request(scope: Any, receive: Any, send: Any) -> None:
     await _BareRequest(scope, receive, send).respond_text("Hello, world!")
 
 
+class _BareWebSocket:
+    __slots__ = ("_receive", "_send")
+
+    def __init__(self, receive: Any, send: Any) -> None:
+        self._receive, self._send = receive, send
+
+    async def read(self) -> Any:
+        message = await self._receive()
+        if message["type"] != "websocket.receive":
+            raise EOFError
+        return message.get("text")
+
+    async def write(self, text: str) -> None:
+        await self._send({"type": "websocket.send", "text": text})
+
+
+async def bare_websocket(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.accept"})
+    ws = _BareWebSocket(receive, send)
+    while True:
+        try:
+            await ws.write(await ws.read())
+        except EOFError:
+            break
+
+
 def main() -> None:
     scenario = Scenario(
         "hello",
@@ -79,9 +110,19 @@ def main() -> None:
         calls=20000,
         check=check_hello,
     )
-    medians = asyncio.run(run_scenario(scenario, 9))
-    for name, seconds in medians.items():
-        print(f"{name:<24}{seconds / medians['raw']:>6.2f}x")
+    websocket = Scenario(
+        "websocket echo",
+        {"raw": echo_raw, "bare async read/write": bare_websocket, "asgikit": echo_asgikit},
+        websocket_scope(),
+        ECHO_MESSAGES,
+        calls=10,
+        check=check_echo,
+    )
+    for case in (scenario, websocket):
+        medians = asyncio.run(run_scenario(case, 9))
+        print(case.name)
+        for name, seconds in medians.items():
+            print(f"  {name:<24}{seconds / medians['raw']:>6.2f}x")
 
 
 if __name__ == "__main__":
