@@ -1,0 +1,287 @@
+"""Every Python code block in every README runs as written.
+
+Each block is preceded by an HTML comment naming it (``<!-- snippet: name -->``,
+invisible when the Markdown is rendered). A block that defines an ASGI ``app`` is
+written to a file as it stands, served by a real uvicorn and answered by a real client;
+any other block is run with ``python``. Every named block needs a check below, and every
+block needs a name: a block nobody runs is not documentation.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+ROOT = Path(__file__).parent.parent
+READMES = [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]
+BLOCK = re.compile(
+    r"^(?:<!-- snippet: (?P<name>[\w-]+) -->\n)?```python\n(?P<code>.*?)^```", re.M | re.S
+)
+APP = re.compile(r"^(async def app\(|app = )", re.M)
+
+
+@dataclass
+class Snippet:
+    readme: Path
+    line: int
+    name: str | None
+    code: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.readme.relative_to(ROOT)}:{self.line}"
+
+
+def collect() -> list[Snippet]:
+    snippets = []
+    for readme in READMES:
+        text = readme.read_text(encoding="utf-8")
+        for match in BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start("code"))
+            snippets.append(Snippet(readme, line, match["name"], match["code"]))
+    return snippets
+
+
+SNIPPETS = collect()
+
+# -- checks: what each app answers, or what each script prints ------------------------
+
+Check = Callable[[str, Path], None]
+CHECKS: dict[str, Check] = {}
+PREPARE: dict[str, Callable[[Path], None]] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        CHECKS[name] = function
+        return function
+
+    return register
+
+
+@check("first-example")
+def _first_example(url: str, cwd: Path) -> None:
+    response = httpx.post(f"{url}/orders", json={"item": "tea", "qty": 2}, timeout=30)
+    assert response.status_code == 200
+    assert response.json() == {
+        "method": "POST",
+        "path": "/orders",
+        "body": {"item": "tea", "qty": 2},
+    }
+
+
+@check("errors")
+def _errors(url: str, cwd: Path) -> None:
+    good = httpx.post(url, json={"a": 1}, timeout=30)
+    assert good.status_code == 200
+    assert good.json() == {"a": 1}
+    bad = httpx.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    assert bad.status_code == 400
+    wrong_type = httpx.post(url, content=b"a=1", headers={"content-type": "text/plain"})
+    assert wrong_type.status_code == 415
+    for response in (bad, wrong_type):
+        assert "check_media_type" not in response.text
+        assert "max_body_size" not in response.text
+
+
+@check("core-errors")
+def _core_errors(url: str, cwd: Path) -> None:
+    created = httpx.post(url, json={"text": "hi"}, timeout=30)
+    assert created.status_code == 201
+    assert created.json() == {"saved": {"text": "hi"}}
+    refused = httpx.post(url, content=b"[1,", headers={"content-type": "application/json"})
+    assert refused.status_code == 400
+
+
+@check("core-first-example")
+def _core_first_example(url: str, cwd: Path) -> None:
+    response = httpx.post(f"{url}/notes", json=["x"], timeout=30)
+    assert response.status_code == 200
+    assert response.headers["x-served-by"] == "asgikit"
+    assert response.json() == {"you_sent": ["x"], "path": "/notes"}
+
+
+@check("lifespan")
+def _lifespan(url: str, cwd: Path) -> None:
+    assert httpx.get(url, timeout=30).text == "visit 1"
+    assert httpx.get(url, timeout=30).text == "visit 2"
+
+
+def _prepare_report(cwd: Path) -> None:
+    (cwd / "reports").mkdir()
+    (cwd / "reports" / "2026.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 10)
+
+
+PREPARE["respond-file"] = _prepare_report
+
+
+@check("respond-file")
+def _respond_file(url: str, cwd: Path) -> None:
+    response = httpx.get(url, timeout=30)
+    assert response.status_code == 200
+    assert response.content == (cwd / "reports" / "2026.pdf").read_bytes()
+    assert response.headers["content-type"] == "application/pdf"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment; ")
+    assert "filename*=UTF-8''Rapport%202026%20%E2%80%93%20%C3%A9t%C3%A9.pdf" in disposition
+    ranged = httpx.get(url, headers={"range": "bytes=0-7"}, timeout=30)
+    assert ranged.status_code == 206
+    assert ranged.content == b"%PDF-1.7"
+
+
+def _prepare_public(cwd: Path) -> None:
+    (cwd / "public").mkdir()
+    (cwd / "public" / "index.html").write_text("<h1>home</h1>")
+    (cwd / "public" / "style.css").write_text("h1 { color: teal }")
+
+
+PREPARE["static-files"] = _prepare_public
+PREPARE["serve-static"] = _prepare_public
+
+
+@check("static-files")
+def _static_files(url: str, cwd: Path) -> None:
+    index = httpx.get(f"{url}/", timeout=30)
+    assert index.status_code == 200
+    assert index.text == "<h1>home</h1>"
+    assert index.headers["cache-control"] == "public, max-age=3600"
+    assert httpx.get(f"{url}/style.css", timeout=30).text == "h1 { color: teal }"
+    assert httpx.get(f"{url}/../secret", timeout=30).status_code == 404
+    assert httpx.post(f"{url}/style.css", timeout=30).status_code == 405
+
+
+@check("serve-static")
+def _serve_static(url: str, cwd: Path) -> None:
+    assert httpx.get(f"{url}/assets/style.css", timeout=30).text == "h1 { color: teal }"
+    missing = httpx.get(f"{url}/assets/nothing.css", timeout=30)
+    assert missing.status_code == 404
+    wrong = httpx.delete(f"{url}/assets/style.css", timeout=30)
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, HEAD"
+    assert httpx.get(f"{url}/elsewhere", timeout=30).status_code == 404
+
+
+@check("range-planner")
+def _range_planner(output: str, cwd: Path) -> None:
+    assert output == ""
+
+
+@check("read-form")
+def _read_form(url: str, cwd: Path) -> None:
+    response = httpx.post(
+        url,
+        data={"title": "Hello", "tag": ["a", "b"]},
+        files={"avatar": ("../../me.png", b"\x89PNG" + b"0" * 5000, "image/png")},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == "Hello: 5004 bytes, tags a, b"
+    saved = list((cwd / "avatars").iterdir())
+    assert len(saved) == 1
+    assert saved[0].name != "me.png" and saved[0].suffix == ".png"
+    assert saved[0].read_bytes() == b"\x89PNG" + b"0" * 5000
+
+
+@check("iter-parts")
+def _iter_parts(url: str, cwd: Path) -> None:
+    payload = bytes(range(256)) * 4096
+    response = httpx.post(
+        url, data={"note": "big one"}, files={"data": ("d.bin", payload)}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"fields": {"note": "big one"}, "stored": len(payload)}
+
+
+@check("websocket-echo")
+def _websocket_echo(url: str, cwd: Path) -> None:
+    with connect(url.replace("http", "ws", 1) + "/", open_timeout=30) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=30) == "hello"
+        ws.send(b"\x00\x01")
+        assert ws.recv(timeout=30) == b"\x00\x01"
+
+
+@check("websockets-import")
+def _websockets_import(output: str, cwd: Path) -> None:
+    assert output == ""
+
+
+@check("websocket-json-codec")
+def _websocket_json_codec(url: str, cwd: Path) -> None:
+    with connect(url.replace("http", "ws", 1) + "/", open_timeout=30) as ws:
+        ws.send('{"b": 1, "a": [1, 2]}')
+        assert ws.recv(timeout=30) == '{"a":[1,2],"b":1}'
+
+
+@check("websocket-subprotocols")
+def _websocket_subprotocols(url: str, cwd: Path) -> None:
+    ws_url = url.replace("http", "ws", 1) + "/"
+    with connect(ws_url, subprotocols=["chat.v1", "chat.v2"], open_timeout=30) as ws:  # type: ignore[list-item]
+        assert ws.subprotocol == "chat.v2"
+        assert ws.response is not None
+        assert ws.response.headers["x-server"] == "asgikit"
+        assert ws.recv(timeout=30) == "speaking chat.v2"
+    with connect(ws_url, open_timeout=30) as ws:
+        assert ws.subprotocol is None
+        assert ws.recv(timeout=30) == "speaking None"
+
+
+@check("websocket-deny")
+def _websocket_deny(url: str, cwd: Path) -> None:
+    ws_url = url.replace("http", "ws", 1) + "/"
+    with pytest.raises(InvalidStatus) as denied:
+        connect(ws_url, open_timeout=30)
+    assert denied.value.response.status_code == 401
+    assert denied.value.response.headers["www-authenticate"] == "Bearer"
+    assert denied.value.response.body == b"log in first"
+    with connect(ws_url, additional_headers={"authorization": "Bearer t"}, open_timeout=30) as ws:
+        assert ws.recv(timeout=30) == "welcome"
+
+
+# -- the tests ------------------------------------------------------------------------
+
+
+def test_every_block_is_named_once_and_checked() -> None:
+    unnamed = [s.where for s in SNIPPETS if s.name is None]
+    assert not unnamed, f"name these blocks with <!-- snippet: name -->: {unnamed}"
+    names = [s.name for s in SNIPPETS]
+    assert len(names) == len(set(names)), "snippet names must be unique"
+    assert set(names) == set(CHECKS), (
+        f"without a check: {set(names) - set(CHECKS)}; checks without a block: "
+        f"{set(CHECKS) - set(names)}"
+    )
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.name or s.where)
+def test_snippet_runs_as_written(
+    snippet: Snippet, tmp_path: Path, serve: Callable[..., Any]
+) -> None:
+    assert snippet.name is not None, f"{snippet.where}: name this block"
+    (tmp_path / "snippet.py").write_text(snippet.code, encoding="utf-8")
+    if snippet.name in PREPARE:
+        PREPARE[snippet.name](tmp_path)
+    check = CHECKS[snippet.name]
+    if APP.search(snippet.code):
+        running = serve("snippet:app", app_dir=tmp_path)
+        check(running.url, tmp_path)
+        assert "Traceback" not in "".join(running.log), "".join(running.log)
+    else:
+        completed = subprocess.run(
+            [sys.executable, "snippet.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert completed.returncode == 0, f"{snippet.where}:\n{completed.stderr}"
+        check(completed.stdout, tmp_path)
