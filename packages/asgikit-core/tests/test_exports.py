@@ -60,3 +60,33 @@ def test_errors_carry_http_statuses() -> None:
     assert issubclass(errors.HeaderValueError, ValueError)
     assert issubclass(errors.UnsupportedScopeError, TypeError)
     assert not issubclass(errors.ClientDisconnectedError, errors.ClientError)
+
+
+def test_client_errors_keep_the_developer_hint_apart() -> None:
+    from asgikit import errors
+
+    plain = errors.InvalidJSONError("the body is not valid JSON")
+    assert plain.message == str(plain) == "the body is not valid JSON"
+    assert plain.hint is None
+    hinted = errors.UnsupportedMediaTypeError(
+        "expected a JSON body", hint="check_media_type=False accepts any"
+    )
+    assert hinted.message == "expected a JSON body"
+    assert str(hinted) == "expected a JSON body (check_media_type=False accepts any)"
+    too_large = errors.ContentTooLargeError(
+        "the body is larger than 10 bytes", limit=10, option="max_body_size"
+    )
+    assert too_large.message == "the body is larger than 10 bytes"
+    assert too_large.hint == "max_body_size=10"
+    assert "max_body_size=10" in str(too_large)
+
+
+def test_an_application_subclasses_client_error_for_its_own_statuses() -> None:
+    from asgikit.errors import ClientError
+
+    class PaymentRequiredError(ClientError):
+        status_code = 402
+
+    exc = PaymentRequiredError("this report needs a paid plan", hint="plan checked in billing.py")
+    assert exc.status_code == 402
+    assert exc.message == "this report needs a paid plan"

@@ -26,7 +26,11 @@ the application) raises the usual ``TypeError``, ``ValueError`` or ``LookupError
         └── ResponseStateError           responding twice, writing before start, ...
 
 A framework maps a :class:`ClientError` to an HTTP response with ``exc.status_code``
-and ``str(exc)``; everything else is a bug in the application or a gone client.
+and ``exc.message``, which is safe to show the client: it says what was wrong, with the
+limit, and names nothing of the server. ``exc.hint`` is for the developer (the option
+that lifts a limit, ...); ``str(exc)`` gives both, for logs. An application raises its
+own client errors by subclassing :class:`ClientError` with its own ``status_code``.
+Everything else is a bug in the application or a gone client.
 """
 
 from __future__ import annotations
@@ -59,9 +63,19 @@ class AsgikitError(Exception):
 
 
 class ClientError(AsgikitError):
-    """The request is one we refuse. ``status_code`` is the HTTP status to answer with."""
+    """The request is one we refuse. ``status_code`` is the HTTP status to answer with.
+
+    ``message`` is safe to send to the client; ``hint`` (or ``None``) tells the developer
+    how to lift the limit or change the check, and is never meant for the client.
+    ``str(exc)`` is ``"message (hint)"``. Since 0.2.0: ``message`` and ``hint``.
+    """
 
     status_code: int = 400
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message if hint is None else f"{message} ({hint})")
+        self.message = message
+        self.hint = hint
 
 
 class BadRequestError(ClientError):
@@ -97,21 +111,22 @@ class MethodNotAllowedError(ClientError):
 
     status_code = 405
 
-    def __init__(self, message: str, *, allowed: tuple[str, ...]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, allowed: tuple[str, ...], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.allowed = allowed
 
 
 class ContentTooLargeError(ClientError):
     """413: something in the request is over a limit.
 
-    ``limit`` is the limit that was crossed and ``option`` the keyword that lifts it.
+    ``limit`` is the limit that was crossed and ``option`` the keyword that lifts it; the
+    hint says so (``"max_body_size=10485760"``) unless one is given.
     """
 
     status_code = 413
 
-    def __init__(self, message: str, *, limit: int, option: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, limit: int, option: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=f"{option}={limit}" if hint is None else hint)
         self.limit = limit
         self.option = option
 
@@ -127,8 +142,8 @@ class RangeNotSatisfiableError(ClientError):
 
     status_code = 416
 
-    def __init__(self, message: str, *, size: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, size: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.size = size
 
 
