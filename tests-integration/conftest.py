@@ -9,7 +9,6 @@ log line, then a successful connect), and stops it when the test ends. Apps live
 from __future__ import annotations
 
 import os
-import selectors
 import socket
 import subprocess
 import sys
@@ -95,28 +94,16 @@ class RunningServer:
         self.log: list[str] = []
 
 
-def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
-    marker = READY_MARKERS[running.server]
-    process = running.process
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+def _wait_ready(running: RunningServer, timeout: float = 120.0) -> None:
+    # One thread reads the server's output from the start (a chatty server must never fill
+    # the pipe) and reports the ready line. Selecting on the pipe and then reading through
+    # Python's buffered file would miss lines already sitting in the buffer.
+    ready = threading.Event()
+    threading.Thread(target=_drain, args=(running, ready), daemon=True).start()
     deadline = time.monotonic() + timeout
-    seen = False
-    while not seen:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"{running.server} did not start:\n" + "".join(running.log))
-        if not selector.select(remaining):
-            continue
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{running.server} exited:\n" + "".join(running.log))
-        running.log.append(line)
-        seen = marker in line
-    selector.close()
-    # Keep reading the server's output, or a chatty server fills the pipe and stalls.
-    threading.Thread(target=_drain, args=(running,), daemon=True).start()
+    if not ready.wait(timeout) or running.process.poll() is not None:
+        what = "exited" if running.process.poll() is not None else "did not start"
+        raise RuntimeError(f"{running.server} {what}:\n" + "".join(running.log))
     # The log line comes just before the socket accepts; a connect confirms it.
     while True:
         try:
@@ -127,14 +114,18 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
                 raise
 
 
-def _drain(running: RunningServer) -> None:
+def _drain(running: RunningServer, ready: threading.Event) -> None:
+    marker = READY_MARKERS[running.server]
     stream = running.process.stdout
     assert stream is not None
     try:
         for line in stream:
             running.log.append(line)
+            if marker in line:
+                ready.set()
     except ValueError:  # the pipe was closed when the test ended
         pass
+    ready.set()  # the server exited: stop waiting
 
 
 @pytest.fixture

@@ -101,6 +101,16 @@ def _core_errors(url: str, cwd: Path) -> None:
     assert created.json() == {"saved": {"text": "hi"}}
     refused = httpx.post(url, content=b"[1,", headers={"content-type": "application/json"})
     assert refused.status_code == 400
+    assert refused.text.startswith("the body is not valid JSON")
+    long = httpx.post(url, json={"text": "x" * 101}, timeout=30)
+    assert long.status_code == 402
+    assert long.text == "notes over 100 characters need a paid plan"
+    wrong = httpx.get(url, timeout=30)
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "POST"
+    not_json = httpx.post(url, content=b"{}", headers={"content-type": "text/plain"})
+    assert not_json.status_code == 415
+    assert "check_media_type" not in not_json.text
 
 
 @check("core-first-example")

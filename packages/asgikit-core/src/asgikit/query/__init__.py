@@ -41,7 +41,7 @@ def parse_urlencoded(
     # Count before splitting, so a hostile string is refused before any work on its parts.
     if text.count("&") >= max_fields and sum(1 for item in text.split("&") if item) > max_fields:
         raise ContentTooLargeError(
-            f"more than {max_fields} fields ({option}={max_fields})",
+            f"more than {max_fields} fields",
             limit=max_fields,
             option=option,
         )

@@ -304,8 +304,8 @@ class Request:
                 media_type == "application/json" or media_type.endswith("+json")
             ):
                 raise UnsupportedMediaTypeError(
-                    f"expected a JSON body, got Content-Type {media_type!r} "
-                    "(check_media_type=False accepts any)"
+                    f"expected a JSON body, got Content-Type {media_type!r}",
+                    hint="check_media_type=False accepts any",
                 )
         body = await self.read_bytes(max_body_size=max_body_size)
         if not body:

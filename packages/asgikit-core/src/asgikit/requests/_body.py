@@ -140,7 +140,7 @@ async def read_body(
 
 def _too_large(limit: int) -> ContentTooLargeError:
     return ContentTooLargeError(
-        f"the body is larger than {limit} bytes (max_body_size={limit})",
+        f"the body is larger than {limit} bytes",
         limit=limit,
         option="max_body_size",
     )
