@@ -93,6 +93,22 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.log: list[str] = []
+        self.drain: threading.Thread | None = None
+
+    def stop(self) -> str:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s) and return everything it
+        wrote: once the process has exited and its output is read to the end, no log
+        line can still be on its way."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.drain is not None:
+            self.drain.join(timeout=10)
+            assert not self.drain.is_alive(), "the server's output did not end"
+        return "".join(self.log)
 
 
 def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
@@ -116,7 +132,8 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
         seen = marker in line
     selector.close()
     # Keep reading the server's output, or a chatty server fills the pipe and stalls.
-    threading.Thread(target=_drain, args=(running,), daemon=True).start()
+    running.drain = threading.Thread(target=_drain, args=(running,), daemon=True)
+    running.drain.start()
     # The log line comes just before the socket accepts; a connect confirms it.
     while True:
         try:
