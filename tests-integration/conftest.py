@@ -92,6 +92,22 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.log: list[str] = []
+        self.drain: threading.Thread | None = None
+
+    def stop(self) -> str:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s) and return everything it
+        wrote: once the process has exited and its output is read to the end, no log
+        line can still be on its way."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.drain is not None:
+            self.drain.join(timeout=10)
+            assert not self.drain.is_alive(), "the server's output did not end"
+        return "".join(self.log)
 
 
 def _wait_ready(running: RunningServer, timeout: float = 120.0) -> None:
@@ -99,7 +115,8 @@ def _wait_ready(running: RunningServer, timeout: float = 120.0) -> None:
     # the pipe) and reports the ready line. Selecting on the pipe and then reading through
     # Python's buffered file would miss lines already sitting in the buffer.
     ready = threading.Event()
-    threading.Thread(target=_drain, args=(running, ready), daemon=True).start()
+    running.drain = threading.Thread(target=_drain, args=(running, ready), daemon=True)
+    running.drain.start()
     deadline = time.monotonic() + timeout
     if not ready.wait(timeout) or running.process.poll() is not None:
         what = "exited" if running.process.poll() is not None else "did not start"

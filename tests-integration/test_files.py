@@ -35,6 +35,8 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "app.js").write_bytes(b"console.log(1);\n" * 100)
     (root / "app.js.gz").write_bytes(gzip.compress((root / "app.js").read_bytes(), mtime=0))
     (root / "r\u00e9sum\u00e9.txt").write_bytes(b"CV")
+    (root / "index.html").write_bytes(b'<link rel="stylesheet" href="style.css">')
+    (root / "style.css").write_bytes(b"body{}")
     (root.parent / "secret.txt").write_bytes(b"top secret")
     # A large sparse file: reads as zeros, costs no disk.
     with open(root / "sparse.bin", "wb") as f:
@@ -159,6 +161,21 @@ def test_static_with_httpx(server: Any, root: Path) -> None:
     assert response.content == (root / "app.js").read_bytes()
     assert httpx.post(f"{server.url}/static/app.js").status_code == 405
     assert httpx.get(f"{server.url}/static/missing.js").status_code == 404
+
+
+def test_static_mount_root_is_redirected_to_its_slash(server: Any) -> None:
+    """Issue 10: ``/static`` served index.html, whose relative link then resolved to
+    ``/style.css`` (RFC 3986 §5.2). The mount root must get the 307 directories get."""
+    with httpx.Client(base_url=server.url) as client:
+        response = client.get("/static?v=1%202")
+        assert response.status_code == 307
+        assert response.headers["location"] == "/static/?v=1%202"
+        page = client.get(response.headers["location"])
+        assert page.status_code == 200
+        link = page.text.split('href="')[1].split('"')[0]
+        stylesheet = client.get(str(page.url.join(link)))
+        assert stylesheet.url.path == "/static/style.css"
+        assert (stylesheet.status_code, stylesheet.content) == (200, b"body{}")
 
 
 def test_client_that_leaves_mid_download(server: Any) -> None:

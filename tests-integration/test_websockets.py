@@ -149,6 +149,36 @@ async def test_message_size_guard_closes_with_1009(server: Any) -> None:
         assert await closed_with(ws) == (1009, "message too big")
 
 
+# What each server logs when an application raises.
+APP_EXCEPTION_LOGS = (
+    "Exception in ASGI application",  # uvicorn
+    "Application callable raised an exception",  # granian
+    "Error in ASGI Framework",  # hypercorn
+    "Traceback",
+    "MessageTooBigError",
+)
+
+
+@pytest.mark.parametrize("message", ["é" * 513, b"x" * 1025], ids=["text", "bytes"])
+async def test_size_guard_ends_the_seed_loop_without_a_server_error(
+    server: Any, message: str | bytes
+) -> None:
+    """Issue 10: after the 1009 close, MessageTooBigError escaped the seed's echo loop
+    and the server logged "Exception in ASGI application" for every oversize message."""
+    key = uuid.uuid4().hex
+    async with connect(f"{server.ws_url}/seed-limited?key={key}") as ws:
+        await ws.send("hi")
+        assert await ws.recv() == "hi"
+        await ws.send(message)
+        assert await closed_with(ws) == (1009, "message too big")
+    async with httpx.AsyncClient(timeout=15) as client:
+        response = await client.get(f"{server.url}/closed/{key}")  # the handler has ended
+    assert response.json() == {"code": 1009, "reason": "message too big"}
+    log = server.stop()
+    for line in APP_EXCEPTION_LOGS:
+        assert line not in log, log
+
+
 async def test_many_concurrent_connections_lose_nothing(serve: Callable[..., Any]) -> None:
     server = serve("websockets_app:app", "uvicorn")
     connections, messages = 1000, 100

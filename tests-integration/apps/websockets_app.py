@@ -95,13 +95,29 @@ async def rejected(request: Request) -> None:
 
 
 async def limited(request: Request) -> None:
-    """Echo with a 1 KiB limit; MessageTooBigError is not handled on purpose."""
+    """Echo with a 1 KiB limit; MessageTooBigError, a WebSocketDisconnect, ends the loop."""
     ws = await request.websocket_accept(max_message_size=1024)
     while True:
         try:
             await ws.write(await ws.read())
         except WebSocketDisconnect:
             break
+
+
+async def seed_limited(request: Request) -> None:
+    """The seed's echo loop with a 1 KiB limit. The handler records that it has ended
+    (returned or raised) under ``key``, so a test knows when to read the server's log."""
+    key = request.query["key"]
+    try:
+        ws = await request.websocket_accept(max_message_size=1024)
+        while True:
+            try:
+                message = await ws.read()
+                await ws.write(message)
+            except WebSocketDisconnect:
+                break
+    finally:
+        _closed_future(key).set_result({"code": ws.close_code, "reason": ws.close_reason})
 
 
 async def info(request: Request) -> None:
@@ -126,6 +142,7 @@ ROUTES = {
     "/deny": denied,
     "/reject": rejected,
     "/limited": limited,
+    "/seed-limited": seed_limited,
     "/info": info,
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import time
 
 import pytest
@@ -51,6 +53,21 @@ CASES = [
     ("bytes=-0,5-6", 100, [R(5, 6)]),
     ("bytes=0-" + "9" * 5000, 100, [R(0, 99)]),  # a huge last-pos is clamped, not parsed whole
     ("bytes=-" + "9" * 5000, 100, [R(0, 99)]),
+    # Leading zeros do not make a position large: only its significant digits count.
+    ("bytes=0-0000000000000000000005", 100, [R(0, 5)]),
+    ("bytes=0000000000000000000005-9", 100, [R(5, 9)]),
+    ("bytes=-00000000000000000000001", 100, [R(99, 99)]),
+    ("bytes=00000000000000000000000-", 100, [R(0, 99)]),
+    ("bytes=-00000000000000000000000,5-6", 100, [R(5, 6)]),
+    ("bytes=" + "0" * 5000 + "1-" + "0" * 5000 + "2", 100, [R(1, 2)]),
+    # Huge positions in order: valid, and past the end of the file.
+    ("bytes=0-,10000000000000000000-20000000000000000000", 100, [R(0, 99)]),
+    ("bytes=0-4,20000000000000000000-20000000000000000000", 100, [R(0, 4)]),
+    # Files larger than 18 digits of bytes are not expected, but positions stay exact.
+    ("bytes=9223372036854775800-", 2**63 - 1, [R(2**63 - 8, 2**63 - 2)]),
+    ("bytes=10000000000000000000-10000000000000000005", 10**20, [R(10**19, 10**19 + 5)]),
+    ("bytes=-10000000000000000000", 10**20, [R(9 * 10**19, 10**20 - 1)]),
+    ("bytes=99999999999999999999-", 10**20, [R(10**20 - 1, 10**20 - 1)]),
 ]
 
 
@@ -66,6 +83,7 @@ IGNORED = [
     ("bytes", 100),
     ("bytes=" + ",".join(f"{i * 2}-{i * 2}" for i in range(101)), 1000),  # 101 > max_ranges
     ("bytes=-5", 0),  # a suffix on an empty file: the empty whole
+    ("bytes=-100000000000000000000", 0),  # however long
 ]
 
 
@@ -96,6 +114,15 @@ UNSATISFIABLE = [
     ("bytes=\u0661-2", 100),  # Arabic-Indic one
     ("bytes=0-1,5-4", 100),  # one invalid spec spoils the header
     ("bytes=" + "1" * 50_000, 100),  # Starlette CVE-2025-62727 (a): digits without '-'
+    # Inverted huge positions are invalid too, however many digits they have (issue 10).
+    ("bytes=0-,20000000000000000000-10000000000000000000", 100),
+    ("bytes=20000000000000000000-10000000000000000000", 100),
+    ("bytes=10000000000000000001-10000000000000000000", 100),  # same length, one apart
+    ("bytes=" + "9" * 5000 + "-" + "9" * 4999, 100),
+    ("bytes=" + "2" + "0" * 30 + "-" + "0" * 40 + "1" + "0" * 30, 100),  # zeros in front
+    ("bytes=20-0000000000000000000000000019", 100),
+    ("bytes=10000000000000000000-" + "9" * 19, 10**20),
+    ("bytes=-00000000000000000000000", 0),  # a zero suffix, however written
 ]
 
 
@@ -202,3 +229,119 @@ def test_never_raises_on_range_like_noise(header: str, size: int) -> None:
         return
     if result is not None:
         assert all(0 <= r.first <= r.last < size for r in result)
+
+
+# -- model: the RFC grammar with Python's unbounded ints ----------------------------
+
+_INT_RANGE = re.compile(r"([0-9]+)-([0-9]*)", re.ASCII)
+_SUFFIX_RANGE = re.compile(r"-([0-9]+)", re.ASCII)
+
+
+def _exact(digits: str) -> int:
+    """The int a digit string stands for, however long (the table has 5000 digits)."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return int(digits)
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
+def reference_parse(value: str, size: int, max_ranges: int = 100) -> list[ByteRange] | None:
+    """RFC 9110 §14.1-14.2 read literally, every position an exact int, and the answer
+    built byte run by byte run: what ``parse_range`` must agree with."""
+    unit, equals, range_set = value.partition("=")
+    if not equals or unit.strip(" \t").lower() != "bytes":
+        return None
+    specs = [item.strip(" \t") for item in range_set.split(",")]
+    specs = [item for item in specs if item]  # §5.6.1: empty list elements are ignored
+    if not specs:
+        raise RangeNotSatisfiableError("empty range-set", size=size)
+    wanted: list[tuple[int, int]] = []
+    suffix_on_empty = False
+    for count, item in enumerate(specs, 1):
+        if count > max_ranges:
+            return None
+        if match := _INT_RANGE.fullmatch(item):
+            first = _exact(match[1])
+            last = _exact(match[2]) if match[2] else None
+            if last is not None and last < first:  # §14.1.1: invalid
+                raise RangeNotSatisfiableError("invalid", size=size)
+            if first < size:  # §14.1.1: satisfiable when first-pos < length
+                wanted.append((first, size - 1 if last is None else min(last, size - 1)))
+        elif match := _SUFFIX_RANGE.fullmatch(item):
+            length = _exact(match[1])
+            if length > 0:  # §14.1.1: satisfiable when suffix-length is non-zero
+                if size == 0:
+                    suffix_on_empty = True
+                else:
+                    wanted.append((max(0, size - length), size - 1))
+        else:
+            raise RangeNotSatisfiableError("invalid", size=size)
+    if not wanted:
+        if suffix_on_empty:
+            return None
+        raise RangeNotSatisfiableError("unsatisfiable", size=size)
+    # Maximal runs of the union: a run ends where no wanted range covers the next byte.
+    runs: list[ByteRange] = []
+    for first, last in sorted(wanted):
+        if runs and first <= runs[-1].last + 1:
+            runs[-1] = ByteRange(runs[-1].first, max(runs[-1].last, last))
+        else:
+            runs.append(ByteRange(first, last))
+    return runs
+
+
+def _outcome(value: str, size: int) -> object:
+    try:
+        return parse_range(value, size)
+    except RangeNotSatisfiableError as exc:
+        return (RangeNotSatisfiableError, exc.size)
+
+
+def _reference_outcome(value: str, size: int) -> object:
+    try:
+        return reference_parse(value, size)
+    except RangeNotSatisfiableError:
+        return (RangeNotSatisfiableError, size)
+
+
+# Positions: small ones, ones near 2**63 and 10**18, and huge ones, with leading zeros.
+_number = st.one_of(
+    st.integers(0, 300),
+    st.integers(10**17, 10**20),
+    st.integers(2**63 - 300, 2**63 + 300),
+    st.integers(0, 10**40),
+)
+_digits = st.builds(
+    lambda zeros, n: "0" * zeros + str(n), st.sampled_from([0, 0, 0, 1, 20]), _number
+)
+_model_spec = st.one_of(
+    st.builds(lambda a, b: f"{a}-{b}", _digits, _digits),
+    st.builds(lambda a: f"{a}-", _digits),
+    st.builds(lambda b: f"-{b}", _digits),
+    st.sampled_from(["", "-", "5", "a-b", "1-2-3", " 1-2", "1-2\t", "--1"]),
+)
+_sizes = st.one_of(st.integers(0, 400), st.integers(10**18 - 5, 10**18 + 5), st.integers(0, 10**21))
+
+
+@given(st.lists(_model_spec, min_size=0, max_size=8), _sizes)
+def test_model_random_specs(specs: list[str], size: int) -> None:
+    header = "bytes=" + ",".join(specs)
+    assert _outcome(header, size) == _reference_outcome(header, size)
+
+
+@given(_digits, _digits, st.booleans(), _sizes)
+def test_model_one_int_range_beside_an_open_one(
+    first: str, last: str, open_first: bool, size: int
+) -> None:
+    """The issue's shape: a valid ``0-`` beside a range whose order decides everything."""
+    header = f"bytes=0-,{first}-{last}" if open_first else f"bytes={first}-{last},0-"
+    assert _outcome(header, size) == _reference_outcome(header, size)
+    if int(last) < int(first):
+        assert _outcome(header, size) == (RangeNotSatisfiableError, size)
+
+
+@pytest.mark.parametrize(("header", "size", "expected"), CASES)
+def test_model_agrees_with_the_tables(header: str, size: int, expected: list[ByteRange]) -> None:
+    assert reference_parse(header, size) == expected

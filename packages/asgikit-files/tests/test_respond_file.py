@@ -335,7 +335,15 @@ async def test_multipart_parts_of_a_text_file_carry_the_charset(
 
 @pytest.mark.usefixtures("no_reads")
 @pytest.mark.parametrize(
-    "header", ["bytes=14-", "bytes=5-4", "bytes=-0", "bytes=x", "bytes=" + "1-" * 10000]
+    "header",
+    [
+        "bytes=14-",
+        "bytes=5-4",
+        "bytes=-0",
+        "bytes=x",
+        "bytes=" + "1-" * 10000,
+        "bytes=0-,20000000000000000000-10000000000000000000",  # issue 10: was 206, whole file
+    ],
 )
 async def test_unsatisfiable_range_is_416(respond: Respond, text_file: Path, header: str) -> None:
     channel = await respond(text_file, headers=[("range", header)])

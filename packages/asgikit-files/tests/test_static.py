@@ -535,3 +535,90 @@ async def test_directory_redirect_under_a_server_that_strips_root_path(site: Pat
     channel = Channel.with_body()
     await StaticFiles(site)(scope, channel.receive, channel.send)
     assert channel.header("location") == "/static/sub/"
+
+
+# -- the mount root asked without its slash (issue 10) ----------------------------------
+# RFC 3986 §5.2: relative links in /static's index.html resolve against "/", not
+# "/static/", so the mount root must be redirected like any directory. Servers and
+# routers give a mount in several shapes: path holding root_path (the ASGI spec's way),
+# path without it ("" for the mount root), root_path with a trailing slash.
+
+MOUNT_REDIRECTS = [
+    # (path, root_path, query_string, location)
+    ("/static", "/static", b"", "/static/"),
+    ("/static", "/static", b"a=1&b=%20", "/static/?a=1&b=%20"),
+    ("", "/static", b"", "/static/"),  # a server that leaves root_path out of path
+    ("", "/static", b"x=%2F", "/static/?x=%2F"),
+    ("/static", "/static/", b"", "/static/"),  # a router whose prefix keeps its slash
+    ("/a/b", "/a/b", b"", "/a/b/"),  # a deeper mount
+    ("/é d", "/é d", b"", "/%C3%A9%20d/"),  # re-encoded from the decoded path
+    ("/a#b", "/a#b", b"", "/a%23b/"),  # '#' would end the path
+    ("/x%41", "/x%41", b"", "/x%2541/"),  # '%41' would become 'A'
+    ("", "/x%41", b"", "/x%2541/"),
+    ("//evil.example", "//evil.example", b"", "/evil.example/"),  # never "//host"
+]
+
+
+@pytest.mark.usefixtures("strategy")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize(("path", "root_path", "query", "location"), MOUNT_REDIRECTS)
+async def test_mount_root_without_slash_redirects(
+    site: Path, method: str, path: str, root_path: str, query: bytes, location: str
+) -> None:
+    scope = http_scope(method, path, root_path=root_path, query_string=query)
+    channel = Channel.with_body()
+    await StaticFiles(site)(scope, channel.receive, channel.send)
+    assert channel.status == 307
+    assert channel.header("location") == location
+    assert b"home" not in channel.body
+
+
+MOUNT_SERVED = [
+    # (path, root_path): the mount root with its slash, or no mount at all
+    ("/static/", "/static"),
+    ("/", "/static"),  # root_path left out of path
+    ("/static/", "/static/"),
+    ("/", ""),
+    ("", ""),  # no URL to redirect to: "/" + "" + "/" would be "//"
+]
+
+
+@pytest.mark.usefixtures("strategy")
+@pytest.mark.parametrize(("path", "root_path"), MOUNT_SERVED)
+async def test_mount_root_with_slash_is_served(site: Path, path: str, root_path: str) -> None:
+    scope = http_scope("GET", path, root_path=root_path)
+    channel = Channel.with_body()
+    await StaticFiles(site)(scope, channel.receive, channel.send)
+    assert (channel.status, channel.body) == (200, b"<h1>home</h1>")
+
+
+@pytest.mark.usefixtures("strategy")
+@pytest.mark.parametrize(("path", "root_path"), [("/static", "/static"), ("", "/static")])
+async def test_mount_root_without_index_is_404(site: Path, path: str, root_path: str) -> None:
+    scope = http_scope("GET", path, root_path=root_path)
+    channel = Channel.with_body()
+    await StaticFiles(site, index=None)(scope, channel.receive, channel.send)
+    assert channel.status == 404
+
+
+async def test_root_path_matches_whole_segments(site: Path) -> None:
+    """root_path "/static" does not make "/statichello.txt" the file "hello.txt"."""
+    scope = http_scope("GET", "/statichello.txt", root_path="/static")
+    channel = Channel.with_body()
+    await StaticFiles(site)(scope, channel.receive, channel.send)
+    assert channel.status == 404
+
+
+@pytest.mark.usefixtures("strategy")
+@pytest.mark.parametrize(
+    ("url", "status", "location"), [("/docs", 307, "/docs/"), ("/docs/", 200, None)]
+)
+async def test_serve_static_at_its_root_follows_the_url(
+    site: Path, url: str, status: int, location: str | None
+) -> None:
+    """A route that passes "" for its root directory: the URL decides."""
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", url), channel.receive, channel.send)
+    await serve_static(request, site, "")
+    assert channel.status == status
+    assert channel.header("location") == location

@@ -7,7 +7,7 @@ from asgikit.errors import (
     AsgikitError,
     BadRequestError,
     ClientDisconnectedError,
-    ContentTooLargeError,
+    ClientError,
     StateError,
 )
 from asgikit.websockets import _errors, _websocket
@@ -58,8 +58,10 @@ def test_errors_belong_to_the_one_tree() -> None:
     assert issubclass(websockets.WebSocketDisconnect, ClientDisconnectedError)
     assert issubclass(websockets.WebSocketStateError, StateError)
     assert issubclass(websockets.WebSocketStateError, RuntimeError)
-    assert issubclass(websockets.MessageTooBigError, ContentTooLargeError)
-    assert websockets.MessageTooBigError.status_code == 413
+    # The guard has closed the connection with 1009: a disconnect, not a request to
+    # answer with an HTTP status (issue 10).
+    assert issubclass(websockets.MessageTooBigError, websockets.WebSocketDisconnect)
+    assert not issubclass(websockets.MessageTooBigError, ClientError)
     assert websockets.MessageTooBigError.close_code == 1009
     assert issubclass(websockets.MessageTypeError, BadRequestError)
     assert issubclass(websockets.WebSocketProtocolError, AsgikitError)

@@ -395,6 +395,9 @@ async def test_size_guard_counts_utf8_bytes(
     assert channel.sent == [{"type": "websocket.close", "code": 1009, "reason": "message too big"}]
     assert ws.state is WebSocketState.CLOSED
     assert ws.close_code == 1009
+    # A disconnect: the seed's `except WebSocketDisconnect` ends the loop (issue 10).
+    assert isinstance(info.value, WebSocketDisconnect)
+    assert (info.value.code, info.value.reason) == (1009, "message too big")
 
 
 @pytest.mark.parametrize("reader", ["read", "read_text", "read_bytes", "read_json"])
@@ -407,13 +410,89 @@ async def test_size_guard_on_every_read(connect: Connect, reader: str) -> None:
     assert channel.sent[-1]["code"] == 1009
 
 
-async def test_size_guard_in_iteration(connect: Connect) -> None:
-    ws, _ = await opened(connect, text("ok"), text("x" * 100), max_message_size=LIMIT)
-    seen = []
-    with pytest.raises(MessageTooBigError):
-        async for message in ws:
-            seen.append(message)
+async def test_size_guard_ends_iteration_cleanly(connect: Connect) -> None:
+    """Iteration ends as on any disconnect; ``close_code`` tells why (issue 10)."""
+    ws, channel = await opened(
+        connect, text("ok"), text("x" * 100), text("never read"), max_message_size=LIMIT
+    )
+    seen = [message async for message in ws]
     assert seen == ["ok"]
+    assert (ws.close_code, ws.close_reason) == (1009, "message too big")
+    assert channel.sent == [{"type": "websocket.close", "code": 1009, "reason": "message too big"}]
+    assert [message async for message in ws] == []
+
+
+async def seed_echo(ws: WebSocket) -> None:
+    """The seed's echo loop, as the README and the package docstring write it."""
+    while True:
+        try:
+            message = await ws.read()
+            await ws.write(message)
+        except WebSocketDisconnect:
+            break
+
+
+@pytest.mark.parametrize("big", [text("é" * 33), binary(b"x" * 65)])
+async def test_size_guard_ends_the_seed_echo_loop_cleanly(
+    connect: Connect, big: dict[str, Any]
+) -> None:
+    """Issue 10: MessageTooBigError escaped this loop, and servers logged "Exception in
+    ASGI application". The loop must simply return after the 1009 close."""
+    ws, channel = await opened(connect, text("a"), big, text("never read"), max_message_size=LIMIT)
+    await seed_echo(ws)  # returns: nothing escapes
+    assert channel.sent == [
+        {"type": "websocket.send", "text": "a"},
+        {"type": "websocket.close", "code": 1009, "reason": "message too big"},
+    ]
+
+
+@pytest.mark.parametrize("action", ["read", "write", "accept"])
+async def test_after_the_size_guard_every_call_is_a_1009_disconnect(
+    connect: Connect, action: str
+) -> None:
+    """As after a client's close: a task writing while another reads ends cleanly
+    whichever notices first, and nothing more reaches send or receive."""
+    ws, channel = await opened(connect, text("x" * 100), text("never read"), max_message_size=LIMIT)
+    with pytest.raises(MessageTooBigError):
+        await ws.read()
+    sent = list(channel.sent)
+    calls = channel.receive_calls
+    for _ in range(2):  # the same every time
+        with pytest.raises(WebSocketDisconnect) as info:
+            if action == "read":
+                await ws.read()
+            elif action == "write":
+                await ws.write("late")
+            else:
+                await ws.accept()
+        assert (info.value.code, info.value.reason) == (1009, "message too big")
+    assert (channel.sent, channel.receive_calls) == (sent, calls)
+
+
+async def test_a_writer_task_ends_cleanly_when_the_reader_hits_the_guard(
+    connect: Connect,
+) -> None:
+    ws, channel = await opened(connect, max_message_size=LIMIT)
+    reader_done = asyncio.Event()
+
+    async def reader() -> None:
+        await seed_echo(ws)
+        reader_done.set()
+
+    async def writer() -> int:
+        written = 0
+        while True:
+            try:
+                await ws.write("tick")
+            except WebSocketDisconnect:
+                return written
+            written += 1
+            if written == 1:
+                channel.push(text("x" * 100))
+            await reader_done.wait()
+
+    _, written = await asyncio.gather(reader(), writer())
+    assert written == 1
 
 
 async def test_default_limit_is_one_mebibyte(connect: Connect) -> None:

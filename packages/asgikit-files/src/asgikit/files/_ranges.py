@@ -17,11 +17,6 @@ __all__ = ["DEFAULT_MAX_RANGES", "ByteRange", "parse_range"]
 
 DEFAULT_MAX_RANGES = 100
 
-# 18 decimal digits stay below 2**63; a longer position is past the end of any file, and
-# reading it whole would cost time (and trip Python's int-from-str digit limit).
-_MAX_DIGITS = 18
-_HUGE: int = 10**18
-
 
 class ByteRange(NamedTuple):
     """The bytes ``first`` to ``last`` of a representation, both included (RFC 9110
@@ -35,13 +30,32 @@ class ByteRange(NamedTuple):
         return self.last - self.first + 1
 
 
-def _position(text: str) -> int | None:
-    """``1*DIGIT`` in ASCII (``str.isdigit`` alone accepts "²" and Arabic-Indic digits)."""
+def _digits(text: str) -> str | None:
+    """The significant digits of ``1*DIGIT`` in ASCII (``"0"`` for zero), or ``None``.
+
+    ``str.isdigit`` alone accepts "²" and Arabic-Indic digits, hence ``isascii``. The
+    digits are kept as text: a hostile position may have thousands of them, and turning
+    it into an int whole would cost time (and trip Python's int-from-str digit limit).
+    """
     if not text or not text.isascii() or not text.isdigit():
         return None
-    if len(text) > _MAX_DIGITS:
-        return _HUGE
-    return int(text)
+    return text.lstrip("0") or "0"
+
+
+def _before(a: str, b: str) -> bool:
+    """``int(a) < int(b)`` for significant digit strings, in time linear in their length."""
+    return len(a) < len(b) or (len(a) == len(b) and a < b)
+
+
+def _value(digits: str, size: int) -> int:
+    """The position ``digits`` stands for, exact up to ``size``; a position with more
+    digits than ``size`` is past it, and any such value acts alike here (a first-pos
+    unsatisfiable, a last-pos clamped, a suffix the whole representation), so
+    ``size + 1`` stands for all of them. ``size`` is at least 1 in that comparison, so
+    a huge suffix on an empty representation stays non-zero."""
+    if len(digits) > len(str(size)):
+        return size + 1
+    return int(digits)
 
 
 def _invalid(size: int, item: str) -> RangeNotSatisfiableError:
@@ -97,9 +111,10 @@ def parse_range(
         if dash < 0:
             raise _invalid(size, item)
         if dash == 0:
-            suffix = _position(item[1:])
-            if suffix is None:
+            suffix_digits = _digits(item[1:])
+            if suffix_digits is None:
                 raise _invalid(size, item)
+            suffix = _value(suffix_digits, size)
             if suffix == 0:
                 continue  # §14.1.1: only a non-zero suffix-length is satisfiable
             if size == 0:
@@ -107,15 +122,18 @@ def parse_range(
                 continue
             found.append((max(0, size - suffix), size - 1))
             continue
-        first = _position(item[:dash])
-        if first is None:
+        first_digits = _digits(item[:dash])
+        if first_digits is None:
             raise _invalid(size, item)
+        first = _value(first_digits, size)
         last_text = item[dash + 1 :]
         if last_text:
-            last = _position(last_text)
-            if last is None or last < first:  # §14.1.1: last-pos < first-pos is invalid
+            last_digits = _digits(last_text)
+            # §14.1.1: "A range-spec is invalid if the last-pos value is present and
+            # less than the first-pos." Compared exactly, however many digits.
+            if last_digits is None or _before(last_digits, first_digits):
                 raise _invalid(size, item)
-            last = min(last, size - 1)
+            last = min(_value(last_digits, size), size - 1)
         else:
             last = size - 1
         if first < size:

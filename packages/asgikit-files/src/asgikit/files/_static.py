@@ -142,7 +142,7 @@ def _locate_walk(
                 dir_fd = next_fd
         except (OSError, ValueError) as exc:
             raise not_found(exc) from exc
-        redirect = False
+        redirect = not segments and not directory  # the mount root without its slash
         if segments:
             name = segments[-1]
             opened = open_regular_or_dir(name, dir_fd)
@@ -233,7 +233,7 @@ def _locate_resolved(
     if stat.S_ISDIR(st.st_mode):
         if not index:
             raise not_found()
-        redirect = bool(segments) and not directory
+        redirect = not directory
         try:
             real = _resolve(os.path.join(real, index), root, follow_symlinks)
         except (OSError, ValueError) as exc:
@@ -340,7 +340,9 @@ async def serve_static(
     checked with :func:`safe_path_segments`, then found without leaving ``root`` (see
     the module docs for the symlink policy, ``follow_symlinks``). A directory is served
     by its ``index`` file (``None``: no index); asked without its trailing slash, it is
-    redirected (307) to the URL with one, so relative links in the page work.
+    redirected (307) to the URL with one, so relative links in the page work (RFC 3986
+    §5.2). For ``path == ""`` (the root) the request URL decides: ``/docs`` is
+    redirected to ``/docs/``, ``/docs/`` is served.
 
     With ``precompressed``, a ``name.br`` or ``name.gz`` beside the file is sent instead
     when the client's Accept-Encoding accepts ``br`` or ``gzip`` (weights honoured,
@@ -358,6 +360,7 @@ async def serve_static(
         request,
         os.fspath(root),
         path,
+        mount_url(request.path, request.root_path)[0],
         root_is_real=False,
         index=index,
         follow_symlinks=follow_symlinks,
@@ -372,6 +375,7 @@ async def _serve(
     request: Request,
     root: str,
     path: str,
+    url_path: str,
     *,
     root_is_real: bool,
     index: str | None,
@@ -389,11 +393,14 @@ async def _serve(
     segments = safe_path_segments(path, allow_dotfiles=allow_dotfiles)
     if segments is None:
         raise NotFoundError("no such file")
+    # For the root itself only the URL knows whether it ended with a slash. An empty
+    # URL path is no URL at all (the redirect would be to "//"): it is served.
+    directory = path.endswith("/") if path else url_path.endswith("/") or not url_path
     found = await in_thread(
         locate,
         root,
         segments,
-        path.endswith("/"),
+        directory,
         root_is_real=root_is_real,
         index=index,
         accept_encoding=joined(request.headers.get_all("accept-encoding")),
@@ -406,7 +413,7 @@ async def _serve(
         if cache_control is not None:
             headers.set("cache-control", cache_control)
         if found.redirect:
-            await request.respond_redirect(_slash_location(request))
+            await request.respond_redirect(_slash_location(request, url_path))
             return
         if found.vary:
             headers.add("vary", "Accept-Encoding")
@@ -426,14 +433,34 @@ async def _serve(
         opened.close()
 
 
-def _slash_location(request: Request) -> str:
+def mount_url(path: str, root_path: str) -> tuple[str, str]:
+    """``(url_path, below)``: the request's whole URL path, and the part of it below the
+    mount ``root_path``. Pure.
+
+    The ASGI spec puts ``root_path`` inside ``path`` (uvicorn, hypercorn, Starlette's
+    ``Mount``), so the mount root is ``path == root_path`` and below it is
+    ``"/file"``; some servers and routers leave it out, giving ``""`` for the mount root.
+    ``root_path`` counts as included only on a segment boundary: under ``"/static"``,
+    ``"/statichello.txt"`` is not ``"hello.txt"``.
+    """
+    if not root_path:
+        return path, path
+    if path.startswith(root_path) and (
+        len(path) == len(root_path) or root_path[-1] == "/" or path[len(root_path)] == "/"
+    ):
+        return path, path[len(root_path) :]
+    if root_path[-1] == "/" and path == root_path[:-1]:  # "/static" under "/static/"
+        return path, ""
+    if root_path[-1] == "/" and path.startswith("/"):
+        return root_path + path[1:], path
+    return root_path + path, path
+
+
+def _slash_location(request: Request, url_path: str) -> str:
     """The URL of the directory with its slash, re-encoded from the decoded path: a
     decoded ``%`` or ``#`` must not change what the client asks for next."""
-    path, root = request.path, request.root_path
-    if root and not path.startswith(root):  # a server that left root_path out of path
-        path = root + path
     # Never "//host" (an open redirect); every character a path may not hold is quoted.
-    location = "/" + quote(path.lstrip("/"), safe="/") + "/"
+    location = "/" + quote(url_path.lstrip("/"), safe="/") + "/"
     query: bytes = request.scope.get("query_string", b"")
     if query:
         location += "?" + query.decode("latin-1")
@@ -449,10 +476,12 @@ class StaticFiles:
         static = StaticFiles("public", index="index.html")
 
     Mount it where the framework or router strips a prefix into ``root_path`` (the
-    served path is ``scope["path"]`` without ``root_path``). The options are those of
-    :func:`serve_static`. A missing file answers 404 and a method other than GET or HEAD
-    405 with ``Allow: GET, HEAD``, both as short ``text/plain``; a client that goes
-    away ends the call quietly. Since 0.1.0.
+    served path is ``scope["path"]`` without ``root_path``, whether the server put it
+    inside ``path`` or not); the mount root asked without its slash (``/static``) is
+    redirected to ``/static/``. The options are those of :func:`serve_static`. A
+    missing file answers 404 and a method other than GET or HEAD 405 with ``Allow: GET,
+    HEAD``, both as short ``text/plain``; a client that goes away ends the call quietly.
+    Since 0.1.0.
     """
 
     __slots__ = (
@@ -488,15 +517,13 @@ class StaticFiles:
         if scope["type"] != "http":
             raise ValueError(f"StaticFiles serves http scopes, not {scope['type']!r}")
         request = Request(scope, receive, send)
-        path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(root_path):
-            path = path[len(root_path) :]
+        url_path, path = mount_url(scope["path"], scope.get("root_path", ""))
         try:
             await _serve(
                 request,
                 self.root,
                 path,
+                url_path,
                 root_is_real=True,
                 index=self.index,
                 follow_symlinks=self.follow_symlinks,

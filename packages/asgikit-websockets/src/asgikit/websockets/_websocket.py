@@ -31,6 +31,7 @@ from asgikit.websockets._errors import (
     MESSAGE_TOO_BIG,
     NO_STATUS_RECEIVED,
     NORMAL_CLOSURE,
+    TOO_BIG_REASON,
     MessageTooBigError,
     MessageTypeError,
     WebSocketDisconnect,
@@ -75,8 +76,8 @@ class _Connection:
     __slots__ = (
         "close_code",
         "close_reason",
-        "closed_by_client",
         "connected",
+        "disconnected",
         "max_size",
         "screen",
         "state",
@@ -86,7 +87,9 @@ class _Connection:
     def __init__(self) -> None:
         self.state = _NEW
         self.connected = False  # websocket.connect received
-        self.closed_by_client = False
+        # Closed by the client, by a failed send, or by the size guard: every later
+        # call raises WebSocketDisconnect with the same code.
+        self.disconnected = False
         self.close_code: int | None = None
         self.close_reason: str | None = None
         self.subprotocol: str | None = None
@@ -294,8 +297,8 @@ class WebSocket:
         for a binary frame.
 
         Raises :class:`WebSocketDisconnect` when the client disconnects, and
-        :class:`MessageTooBigError` (after closing with 1009) for a message over
-        :attr:`max_message_size`.
+        :class:`MessageTooBigError` (a ``WebSocketDisconnect``, after closing with 1009)
+        for a message over :attr:`max_message_size`.
         """
         conn = self._conn
         if conn.state is not _ACCEPTED:
@@ -427,7 +430,7 @@ class WebSocket:
             return WebSocketStateError(
                 f"cannot {action}: the websocket is already accepted (state ACCEPTED)"
             )
-        if conn.closed_by_client:
+        if conn.disconnected:
             return WebSocketDisconnect(
                 conn.close_code if conn.close_code is not None else NO_STATUS_RECEIVED,
                 conn.close_reason or "",
@@ -444,7 +447,7 @@ class WebSocket:
         conn = self._conn
         if conn.state is not _CLOSED:
             conn.state = _CLOSED
-            conn.closed_by_client = True
+            conn.disconnected = True
             conn.close_code = code
             conn.close_reason = reason
         return WebSocketDisconnect(code, reason)
@@ -474,9 +477,13 @@ class WebSocket:
 
     async def _too_big(self, size: int) -> NoReturn:
         # Close first, so that the connection ends with 1009 even if the error is not
-        # handled (the server would otherwise close with 1011, "internal error").
-        limit = self._conn.max_size
-        await self.close(MESSAGE_TOO_BIG, "message too big")
+        # handled (the server would otherwise close with 1011, "internal error"). From
+        # then on it is a disconnect: MessageTooBigError is a WebSocketDisconnect, and
+        # every later call raises WebSocketDisconnect(1009) as after a client's close.
+        conn = self._conn
+        limit = conn.max_size
+        await self.close(MESSAGE_TOO_BIG, TOO_BIG_REASON)
+        conn.disconnected = True
         raise MessageTooBigError(size=size, limit=limit)
 
     def __repr__(self) -> str:
