@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 ROOT = Path(__file__).parent.parent
@@ -231,6 +231,18 @@ def _websocket_json_codec(url: str, cwd: Path) -> None:
     with connect(url.replace("http", "ws", 1) + "/", open_timeout=30) as ws:
         ws.send('{"b": 1, "a": [1, 2]}')
         assert ws.recv(timeout=30) == '{"a":[1,2],"b":1}'
+
+
+@check("websocket-size-guard")
+def _websocket_size_guard(url: str, cwd: Path) -> None:
+    with connect(url.replace("http", "ws", 1) + "/", open_timeout=30) as ws:
+        ws.send("small")
+        assert ws.recv(timeout=30) == "small"
+        ws.send("x" * 2000)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=30)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009
 
 
 @check("websocket-subprotocols")
