@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from asgikit.errors import AsgikitError, NotFoundError
 from asgikit.files._content import guess_media_type
-from asgikit.files._plan import Layout, Piece, plan_file
+from asgikit.files._plan import HEAD, MULTIPART, STATUS, WHOLE, Piece, plan_file
 from asgikit.files._plan import joined as joined  # serve_static imports it from here
 from asgikit.files._ranges import DEFAULT_MAX_RANGES
 
@@ -310,16 +310,16 @@ async def send_file(
     for name, value in plan.headers:
         headers.set(name, value)
     layout = plan.layout
-    if layout is Layout.STATUS:
+    if layout is STATUS:
         await request.respond_status(plan.status)
         return
-    if layout is Layout.HEAD:
+    if layout is HEAD:
         await response.start(
             status=plan.status, media_type=plan.media_type, content_length=plan.length
         )
         await response.end()
         return
-    if layout is Layout.WHOLE and opened.data is not None:
+    if layout is WHOLE and opened.data is not None:
         # A small file, read whole in the hop that opened it.
         await response.start(
             status=plan.status, media_type=plan.media_type, content_length=plan.length
@@ -335,7 +335,7 @@ async def send_file(
         absolute = os.path.abspath(path)  # noqa: ASYNC240
         await response.end_with({"type": PATHSEND, "path": absolute})
         return
-    if layout is Layout.MULTIPART:
+    if layout is MULTIPART:
         headers.remove("content-type")  # each part carries it; the whole is multipart
     if opened.fd is None:
         fresh = await in_thread(open_regular, path, nofollow=nofollow)
