@@ -1,32 +1,27 @@
-"""Sending a file: validators, preconditions, ranges, and the bytes themselves.
+"""Sending a file: the executor of a :class:`~asgikit.files._plan.FilePlan`.
 
-The decisions are the pure functions of ``_conditional`` and ``_ranges``; this module
-owns the I/O. Disk work runs in the loop's default executor, one hop per large chunk
-(opening, stat and, for a small file, the whole read share one hop). The file is read
-with ``pread`` by a :class:`_File`, which a worker thread and the event loop share: it
-is closed on every path, and never while a worker still reads it.
+:func:`~asgikit.files._plan.plan_file` decides the status, the headers and the layout
+of the body without touching the file; this module owns the I/O. Disk work runs in the
+loop's default executor, one hop per large chunk (opening, stat and, for a small file,
+the whole read share one hop). The file is read with ``pread`` by a :class:`_File`,
+which a worker thread and the event loop share: it is closed on every path, and never
+while a worker still reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from asgikit.errors import AsgikitError, NotFoundError, RangeNotSatisfiableError
-from asgikit.files._conditional import (
-    evaluate_preconditions,
-    format_http_date,
-    if_range_allows,
-    make_etag,
-)
-from asgikit.files._content import content_disposition, guess_media_type
-from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
-from asgikit.responses import content_type_value
+from asgikit.errors import AsgikitError, NotFoundError
+from asgikit.files._content import guess_media_type
+from asgikit.files._plan import HEAD, MULTIPART, STATUS, WHOLE, Piece, plan_file
+from asgikit.files._plan import joined as joined  # serve_static imports it from here
+from asgikit.files._ranges import DEFAULT_MAX_RANGES
 
 if TYPE_CHECKING:
     from asgikit.requests import Request
@@ -85,10 +80,6 @@ def read_exact(fd: int, offset: int, count: int) -> bytes:
     return b"".join(parts)
 
 
-# A piece of a response body: literal bytes, or ``(offset, count)`` of the file.
-Piece = bytes | tuple[int, int]
-
-
 class _File:
     """An open file descriptor read by worker threads and closed by the event loop.
 
@@ -104,7 +95,7 @@ class _File:
         self._lock = threading.Lock()
         self._closing = False
 
-    def read(self, pieces: list[Piece]) -> bytes:
+    def read(self, pieces: Sequence[Piece]) -> bytes:
         """Build one chunk of the body from ``pieces``; runs in a worker thread."""
         try:
             with self._lock:
@@ -219,7 +210,7 @@ async def in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         raise
 
 
-def _chunks(pieces: list[Piece], chunk_size: int) -> Iterator[list[Piece]]:
+def _chunks(pieces: Sequence[Piece], chunk_size: int) -> Iterator[list[Piece]]:
     """Group ``pieces`` into reads of about ``chunk_size`` file bytes, splitting big spans."""
     batch: list[Piece] = []
     room = chunk_size
@@ -244,7 +235,7 @@ def _chunks(pieces: list[Piece], chunk_size: int) -> Iterator[list[Piece]]:
 async def _send_pieces(
     request: Request,
     file: _File,
-    pieces: list[Piece],
+    pieces: Sequence[Piece],
     *,
     status: int,
     media_type: str,
@@ -298,94 +289,54 @@ async def send_file(
     nofollow: bool = False,
     max_ranges: int = DEFAULT_MAX_RANGES,
 ) -> None:
-    """Answer ``request`` with the file ``opened`` (whose descriptor we now own)."""
+    """Answer ``request`` with the file ``opened`` (whose descriptor we now own), as
+    :func:`plan_file` decides: this only opens, reads and sends."""
     response = request.response
     headers = response.headers
-    method = request.method
-    st = opened.stat
-    size = st.st_size
-    ranges: list[ByteRange] | None = None
-    if status == 200:
-        # RFC 9110 §13.2.1: preconditions only apply to what would otherwise be a 2xx.
-        etag = make_etag(st, etag_suffix)
-        last_modified = int(st.st_mtime)
-        headers.set("etag", etag)
-        headers.set("last-modified", format_http_date(last_modified))
-        request_headers = request.headers
-        ims = request_headers.get_all("if-modified-since")
-        ius = request_headers.get_all("if-unmodified-since")
-        decision = evaluate_preconditions(
-            method,
-            etag=etag,
-            last_modified=last_modified,
-            if_match=joined(request_headers.get_all("if-match")),
-            if_none_match=joined(request_headers.get_all("if-none-match")),
-            # §13.1.3/§13.1.4: a date field with more than one member is ignored.
-            if_modified_since=ims[0] if len(ims) == 1 else None,
-            if_unmodified_since=ius[0] if len(ius) == 1 else None,
+    plan = plan_file(
+        request.method,
+        opened.stat,
+        request.headers,
+        status=status,
+        media_type=media_type,
+        content_type=headers.get("content-type"),
+        encoding=response.encoding,
+        download_name=download_name,
+        content_encoding=content_encoding,
+        etag_suffix=etag_suffix,
+        max_ranges=max_ranges,
+        pathsend=PATHSEND in (request.scope.get("extensions") or {}),
+    )
+    for name, value in plan.headers:
+        headers.set(name, value)
+    layout = plan.layout
+    if layout is STATUS:
+        await request.respond_status(plan.status)
+        return
+    if layout is HEAD:
+        await response.start(
+            status=plan.status, media_type=plan.media_type, content_length=plan.length
         )
-        if decision is not None:
-            await request.respond_status(decision)
-            return
-        headers.set("accept-ranges", "bytes")
-        range_lines = request_headers.get_all("range")
-        # §14.2: Range is defined for GET only; a field repeated is not one range-set.
-        if method == "GET" and len(range_lines) == 1:
-            if_range = request_headers.get_all("if-range")
-            if not if_range or (
-                len(if_range) == 1
-                and if_range_allows(if_range[0], etag=etag, last_modified=last_modified)
-            ):
-                try:
-                    ranges = parse_range(range_lines[0], size, max_ranges=max_ranges)
-                except RangeNotSatisfiableError:
-                    headers.set("content-range", f"bytes */{size}")
-                    await request.respond_status(416)
-                    return
-    if content_encoding is not None:
-        headers.set("content-encoding", content_encoding)
-    if download_name is not None:
-        headers.set("content-disposition", content_disposition(download_name))
-    if method == "HEAD":
-        await response.start(status=status, media_type=media_type, content_length=size)
         await response.end()
         return
-    if ranges is None:
-        if opened.data is not None:
-            await response.start(status=status, media_type=media_type, content_length=size)
-            await response.end(opened.data)
-            return
-        extensions = request.scope.get("extensions") or {}
-        if PATHSEND in extensions:
-            opened.close()
-            await response.start(status=status, media_type=media_type, content_length=size)
-            # abspath only calls getcwd() for a relative path: no disk access.
-            absolute = os.path.abspath(path)  # noqa: ASYNC240
-            await response.end_with({"type": PATHSEND, "path": absolute})
-            return
-        pieces: list[Piece] = [(0, size)]
-        length = size
-    elif len(ranges) == 1:
-        status = 206
-        (first, last), length = ranges[0], ranges[0].length
-        headers.set("content-range", f"bytes {first}-{last}/{size}")
-        pieces = [(first, length)]
-    else:
-        status = 206
-        boundary = secrets.token_hex(16)
-        part_type = headers.get("content-type") or content_type_value(media_type, response.encoding)
-        pieces = []
-        for first, last in ranges:
-            pieces.append(
-                f"--{boundary}\r\nContent-Type: {part_type}\r\n"
-                f"Content-Range: bytes {first}-{last}/{size}\r\n\r\n".encode("latin-1")
-            )
-            pieces.append((first, last - first + 1))
-            pieces.append(b"\r\n")
-        pieces.append(f"--{boundary}--\r\n".encode("latin-1"))
-        length = sum(len(p) if isinstance(p, bytes) else p[1] for p in pieces)
-        media_type = f"multipart/byteranges; boundary={boundary}"
-        headers.remove("content-type")
+    if layout is WHOLE and opened.data is not None:
+        # A small file, read whole in the hop that opened it.
+        await response.start(
+            status=plan.status, media_type=plan.media_type, content_length=plan.length
+        )
+        await response.end(opened.data)
+        return
+    if plan.pathsend:
+        opened.close()  # the server reads the file by its path
+        await response.start(
+            status=plan.status, media_type=plan.media_type, content_length=plan.length
+        )
+        # abspath only calls getcwd() for a relative path: no disk access.
+        absolute = os.path.abspath(path)  # noqa: ASYNC240
+        await response.end_with({"type": PATHSEND, "path": absolute})
+        return
+    if layout is MULTIPART:
+        headers.remove("content-type")  # each part carries it; the whole is multipart
     if opened.fd is None:
         fresh = await in_thread(open_regular, path, nofollow=nofollow)
         opened.fd = fresh.fd
@@ -394,16 +345,11 @@ async def send_file(
     opened.fd = None
     try:
         await _send_pieces(
-            request, file, pieces, status=status, media_type=media_type, length=length,
-            chunk_size=chunk_size,
+            request, file, plan.pieces, status=plan.status, media_type=plan.media_type,
+            length=plan.length, chunk_size=chunk_size,
         )  # fmt: skip
     finally:
         file.close()
-
-
-def joined(values: list[str]) -> str | None:
-    """The lines of a list-valued header as one value (RFC 9110 §5.3), ``None`` if none."""
-    return ", ".join(values) if values else None
 
 
 async def respond_file(
