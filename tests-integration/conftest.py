@@ -171,3 +171,24 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
             running.process.wait()
         if running.process.stdout is not None:
             running.process.stdout.close()
+
+
+@pytest.fixture
+def run_until_exit() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a server that is expected to stop by itself (a failing lifespan startup);
+    the timeout only guards against a hang."""
+
+    def run(
+        target: str, server: str = "uvicorn", app_dir: Path = APPS, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            _command(server, target, free_port(), app_dir),
+            cwd=app_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    return run

@@ -13,6 +13,7 @@ MODULES = [
     "asgikit.errors",
     "asgikit.headers",
     "asgikit.json_codec",
+    "asgikit.lifespan",
     "asgikit.multivalue",
     "asgikit.query",
     "asgikit.requests",
@@ -57,4 +58,5 @@ def test_errors_carry_http_statuses() -> None:
     assert issubclass(errors.BodyStateError, RuntimeError)
     assert issubclass(errors.MissingDistributionError, ImportError)
     assert issubclass(errors.HeaderValueError, ValueError)
+    assert issubclass(errors.UnsupportedScopeError, TypeError)
     assert not issubclass(errors.ClientDisconnectedError, errors.ClientError)

@@ -20,6 +20,7 @@ the application) raises the usual ``TypeError``, ``ValueError`` or ``LookupError
     ├── ClientDisconnectedError          the client went away; there is nobody to answer
     ├── MissingDistributionError         also an ImportError: an optional distribution is missing
     ├── HeaderValueError                 also a ValueError: the app set a header we must not send
+    ├── UnsupportedScopeError            also a TypeError: a Request over a scope it cannot serve
     └── StateError                       also a RuntimeError: a call the request's state forbids
         ├── BodyStateError               reading a body that was streamed and not kept, ...
         └── ResponseStateError           responding twice, writing before start, ...
@@ -49,6 +50,7 @@ __all__ = [
     "ResponseStateError",
     "StateError",
     "UnsupportedMediaTypeError",
+    "UnsupportedScopeError",
 ]
 
 
@@ -140,6 +142,11 @@ class MissingDistributionError(AsgikitError, ImportError):
 
 class HeaderValueError(AsgikitError, ValueError):
     """The application set a header name or value that must not go on the wire."""
+
+
+class UnsupportedScopeError(AsgikitError, TypeError):
+    """A :class:`~asgikit.requests.Request` was built over a scope that is not ``http`` or
+    ``websocket`` (the server's ``lifespan`` scope, most often); the message says what to do."""
 
 
 class StateError(AsgikitError, RuntimeError):

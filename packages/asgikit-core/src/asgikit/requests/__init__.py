@@ -27,6 +27,7 @@ from asgikit.errors import (
     ClientDisconnectedError,
     HeaderValueError,
     UnsupportedMediaTypeError,
+    UnsupportedScopeError,
 )
 from asgikit.headers import Headers, decode_text, parse_content_length, parse_content_type
 from asgikit.json_codec import JSONDumps, JSONLoads
@@ -61,6 +62,17 @@ __all__ = [
 
 
 _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
+_SCOPE_TYPES = frozenset(("http", "websocket"))
+
+
+def _unsupported_scope(scope_type: object) -> str:
+    if scope_type == "lifespan":
+        return (
+            "Request cannot serve the server's 'lifespan' scope (it comes before any "
+            "request); answer it with asgikit.lifespan.Lifespan, or return early: "
+            "if scope['type'] == 'lifespan': await Lifespan()(scope, receive, send)"
+        )
+    return f"Request serves 'http' and 'websocket' scopes, not {scope_type!r}"
 
 
 class Request:
@@ -76,6 +88,8 @@ class Request:
         self._send = send
         state = scope.get(STATE_KEY)
         if state is None:
+            if scope["type"] not in _SCOPE_TYPES:
+                raise UnsupportedScopeError(_unsupported_scope(scope["type"]))
             state = scope[STATE_KEY] = RequestState()
         self._state: RequestState = state
 
