@@ -68,8 +68,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         "<!doctype html><meta charset=utf-8><title>Download</title><h1>Download</h1>"
         f'<p><a id=link href="file">report-ü.bin</a> ({SIZE} bytes, SHA-256 '
         f"<code id=sha256>{request.state['report_sha256']}</code>)</p>"
-        "<p>Ask for a part: <code id=range>curl -r 0-99 -o part.bin "
-        f"{url}</code><br>Resume a broken download: <code id=resume>curl -C - -o "
-        f"report.bin {url}</code><br>Only the headers: <code>curl -I {url}</code></p>",
+        f"<ul><li>Ask for a part: <code id=range>curl -r 0-99 -o part.bin {url}</code>"
+        f"<li>Resume a broken download: <code id=resume>curl -C - -o report.bin {url}</code>"
+        f"<li>Only the headers: <code>curl -I {url}</code></ul>",
         media_type="text/html",
     )

@@ -165,7 +165,10 @@ PAGE = """<!doctype html>
       method + " " + new URL(path, location).pathname + "\\n" +
       response.status + " " + response.statusText + "\\n" +
       headers.map(([name, value]) => name + ": " + value).join("\\n") + "\\n\\n" +
-      await response.text();
+      pretty(await response.text());
+  }
+  function pretty(text) {
+    try { return JSON.stringify(JSON.parse(text), null, 1); } catch { return text; }
   }
   document.getElementById("new").onsubmit = (event) => {
     event.preventDefault();
