@@ -14,6 +14,7 @@ folder, the chat room and the notes are lifespan state that every request reads 
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import importlib
 import re
@@ -347,12 +348,13 @@ def render_source(name: str, calls: tuple[tuple[str, str], ...]) -> tuple[str, d
     Read once, at startup. A call that the file no longer contains stops the showcase
     here rather than teaching something false.
     """
-    lines = (HERE / f"{name}.py").read_text(encoding="utf-8").splitlines()
+    text = (HERE / f"{name}.py").read_text(encoding="utf-8")
+    docstring_end = ast.parse(text).body[0].end_lineno or 0  # each file opens with one
     first: dict[str, int] = {}
     spans = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         hit = False
-        if not line.lstrip().startswith(("from ", "import ", "#")):
+        if number > docstring_end and not line.lstrip().startswith(("from ", "import ", "#")):
             for call, _ in calls:
                 if call in line:
                     first.setdefault(call, number)

@@ -63,9 +63,11 @@ def screenshots(request: pytest.FixtureRequest) -> Iterator[Path]:
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / ".gitignore").write_text("*\n")
     yield SCREENSHOTS
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nshowcase screenshots: {SCREENSHOTS}")
+    if capture is not None and reporter is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nshowcase screenshots: {SCREENSHOTS}")
 
 
 @pytest.fixture
