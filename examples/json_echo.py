@@ -8,6 +8,7 @@ from http import HTTPMethod, HTTPStatus
 
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientError
+from asgikit.lifespan import Lifespan
 from asgikit.requests import Request
 
 PAGE = """<!doctype html>
@@ -27,8 +28,13 @@ PAGE = """<!doctype html>
 </script>
 """
 
+lifespan = Lifespan()
+
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await lifespan(scope, receive, send)
+        return
     request = Request(scope, receive, send)
     if request.method == HTTPMethod.GET:
         await request.respond_text(PAGE, media_type="text/html")
@@ -45,5 +51,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await request.respond_json({"error": str(exc)}, status=exc.status_code)
         return
     await request.respond_json(
-        {"method": request.method, "path": request.path, "query": request.query, "body": body}
+        {
+            "method": request.method,
+            "root_path": request.root_path,  # where the app is mounted ("" when alone)
+            "path": request.path,  # the path inside the app
+            "query": request.query,
+            "body": body,
+        }
     )

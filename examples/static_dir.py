@@ -5,6 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from asgikit.asgi import Receive, Scope, Send
 from asgikit.files import StaticFiles
+from asgikit.lifespan import Lifespan
 
-app = StaticFiles(Path(__file__).parent / "static", index="index.html")
+static = StaticFiles(Path(__file__).parent / "static", index="index.html")
+lifespan = Lifespan()
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await lifespan(scope, receive, send)
+        return
+    await static(scope, receive, send)

@@ -1,20 +1,33 @@
-"""A form with a file upload: the file is saved to disk and its size and SHA-256 shown.
+"""A form with a file upload, stored under a name the server chooses.
 Run: uv run uvicorn upload:app --app-dir examples
-Try: curl -F title=hello -F file=@README.md http://127.0.0.1:8000/"""
+Try: curl -F title=hello -F file=@README.md http://127.0.0.1:8000/
+
+The client's filename is only ever shown, escaped, as text. All disk work runs in worker
+threads: the form reader spools big files in 1 MiB batches, ``async for`` reads them back
+the same way and ``save()`` copies in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
+import re
+import shutil
 import tempfile
-from pathlib import Path
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientError
 from asgikit.forms import UploadedFile
+from asgikit.lifespan import Lifespan
 from asgikit.requests import Request
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "asgikit-example-uploads"
+SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+STORED_PATH = re.compile(r"/files/([0-9a-f]{32}(?:\.[a-z0-9]{1,10})?)")
 
 FORM = """<!doctype html>
 <meta charset=utf-8><title>Upload</title>
@@ -27,10 +40,40 @@ FORM = """<!doctype html>
 """
 
 
+@asynccontextmanager
+async def upload_folder() -> AsyncIterator[dict[str, Any]]:
+    """A private folder for this run's uploads, removed at shutdown."""
+    folder = await asyncio.to_thread(tempfile.mkdtemp, prefix="asgikit-uploads-")
+    try:
+        yield {"upload_dir": Path(folder)}
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+
+
+lifespan = Lifespan(upload_folder)
+
+
+def stored_name(filename: str) -> str:
+    """A fresh random name, keeping the client's extension only if it is plain."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return uuid.uuid4().hex + (suffix if SAFE_SUFFIX.fullmatch(suffix) else "")
+
+
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await lifespan(scope, receive, send)
+        return
     request = Request(scope, receive, send)
+    folder: Path = request.state["upload_dir"]
     if request.method != "POST":
-        await request.respond_text(FORM, media_type="text/html")
+        stored = STORED_PATH.fullmatch(request.path)
+        if stored is None:
+            await request.respond_text(FORM, media_type="text/html")
+            return
+        try:  # sent as an attachment: an uploaded page never runs in this site's origin
+            await request.respond_file(folder / stored[1], download_name=stored[1])
+        except ClientError as exc:  # 404 no such file, 416 bad Range
+            await request.respond_text(str(exc), status=exc.status_code)
         return
     try:
         form = await request.read_form(max_file_size=100 * 1024 * 1024)
@@ -42,16 +85,18 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if not isinstance(upload, UploadedFile) or not upload.filename:
             await request.respond_text("no file in the form", status=400)
             return
-        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-        target = UPLOAD_DIR / upload.filename  # filename is a safe base name
-        size = await upload.save(target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        sha256 = hashlib.sha256()
+        async for chunk in upload:
+            sha256.update(chunk)
+        name = stored_name(upload.filename)
+        size = await upload.save(folder / name)
     title = form.get_first("title", "")
     await request.respond_text(
         "<!doctype html><meta charset=utf-8><title>Uploaded</title><h1>Uploaded</h1>"
         f"<p>Title: <span id=title>{html.escape(str(title))}</span></p>"
-        f"<p>Stored as <code id=path>{html.escape(str(target))}</code></p>"
-        f"<p><span id=size>{size}</span> bytes, SHA-256 <code id=sha256>{digest}</code></p>"
+        f"<p>Your file <span id=filename>{html.escape(upload.filename)}</span>: "
+        f"<span id=size>{size}</span> bytes, SHA-256 <code id=sha256>{sha256.hexdigest()}"
+        f'</code></p><p>Stored as <a id=stored href="files/{name}">{name}</a></p>'
         '<p><a href="./">Upload another</a></p>',
         media_type="text/html",
     )

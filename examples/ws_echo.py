@@ -4,6 +4,7 @@ Run: uv run uvicorn ws_echo:app --app-dir examples"""
 from __future__ import annotations
 
 from asgikit.asgi import Receive, Scope, Send
+from asgikit.lifespan import Lifespan
 from asgikit.requests import Request
 from asgikit.websockets import WebSocketDisconnect
 
@@ -25,8 +26,13 @@ PAGE = """<!doctype html>
 </script>
 """
 
+lifespan = Lifespan()
+
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await lifespan(scope, receive, send)
+        return
     request = Request(scope, receive, send)
     if request.is_http:
         await request.respond_text(PAGE, media_type="text/html")
