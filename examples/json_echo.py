@@ -48,7 +48,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         body = await request.read_json()
     except ClientError as exc:  # 400 bad JSON, 413 too large, 415 not JSON
-        await request.respond_json({"error": str(exc)}, status=exc.status_code)
+        await request.respond_json({"error": exc.message}, status=exc.status_code)
         return
     await request.respond_json(
         {

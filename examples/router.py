@@ -134,7 +134,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if isinstance(exc, MethodNotAllowedError):
             request.response.headers.set("allow", ", ".join(exc.allowed))
         await request.respond_json(
-            {"error": str(exc), "status": exc.status_code}, status=exc.status_code
+            {"error": exc.message, "status": exc.status_code}, status=exc.status_code
         )
 
 

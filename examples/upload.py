@@ -73,12 +73,12 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         try:  # sent as an attachment: an uploaded page never runs in this site's origin
             await request.respond_file(folder / stored[1], download_name=stored[1])
         except ClientError as exc:  # 404 no such file, 416 bad Range
-            await request.respond_text(str(exc), status=exc.status_code)
+            await request.respond_text(exc.message, status=exc.status_code)
         return
     try:
         form = await request.read_form(max_file_size=100 * 1024 * 1024)
     except ClientError as exc:  # 400 malformed, 413 over a limit, 415 not a form
-        await request.respond_text(str(exc), status=exc.status_code)
+        await request.respond_text(exc.message, status=exc.status_code)
         return
     async with form:  # closes (and removes) the temporary files at the end
         upload = form.get_first("file")
