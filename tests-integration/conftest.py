@@ -2,7 +2,9 @@
 
 ``serve(target, server=...)`` starts uvicorn, granian or hypercorn in a subprocess on
 127.0.0.1 with a free port, waits until the server itself says it is listening (its own
-log line, then a successful connect), and stops it when the test ends. Apps live in
+log line, then a successful connect), and stops it when the test ends. The wait is long
+(``READY_TIMEOUT``) because a loaded 2-core machine can take tens of seconds to start a
+server; when it fails, the error holds everything the server printed. Apps live in
 ``tests-integration/apps/`` and are named ``module:attribute``.
 """
 
@@ -29,6 +31,7 @@ READY_MARKERS = {
     "hypercorn": "Running on",
 }
 SERVERS = ("uvicorn", "granian", "hypercorn")
+READY_TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -95,26 +98,41 @@ class RunningServer:
         self.log: list[str] = []
 
 
-def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
+def _server_output(running: RunningServer) -> str:
+    output = "".join(running.log).rstrip() or "(nothing)"
+    return f"{' '.join(running.process.args)}\n--- its output:\n{output}"  # type: ignore[arg-type]
+
+
+def _wait_ready(running: RunningServer, timeout: float = READY_TIMEOUT) -> None:
+    """Wait for the server's ready line, then for its port to accept a connection.
+
+    Raises ``TimeoutError`` or ``RuntimeError`` (the server exited) with the server's
+    command line and output.
+    """
     marker = READY_MARKERS[running.server]
     process = running.process
     assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout
     seen = False
-    while not seen:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"{running.server} did not start:\n" + "".join(running.log))
-        if not selector.select(remaining):
-            continue
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{running.server} exited:\n" + "".join(running.log))
-        running.log.append(line)
-        seen = marker in line
-    selector.close()
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not seen:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"{running.server} did not print {marker!r} within {timeout:.0f} s: "
+                    + _server_output(running)
+                )
+            if not selector.select(remaining):
+                continue
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"{running.server} exited (status {process.wait()}) before it was ready: "
+                    + _server_output(running)
+                )
+            running.log.append(line)
+            seen = marker in line
     # Keep reading the server's output, or a chatty server fills the pipe and stalls.
     threading.Thread(target=_drain, args=(running,), daemon=True).start()
     # The log line comes just before the socket accepts; a connect confirms it.
@@ -122,9 +140,13 @@ def _wait_ready(running: RunningServer, timeout: float = 30.0) -> None:
         try:
             socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
             return
-        except OSError:
+        except OSError as exc:
             if time.monotonic() > deadline:
-                raise
+                raise TimeoutError(
+                    f"{running.server} printed {marker!r} but port {running.port} refuses "
+                    f"connections ({exc}): " + _server_output(running)
+                ) from None
+            time.sleep(0.05)
 
 
 def _drain(running: RunningServer) -> None:

@@ -49,8 +49,8 @@ BIN = "Scripts" if os.name == "nt" else "bin"
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 HELP = (
     "install uv yourself (https://docs.astral.sh/uv/getting-started/installation/, "
-    "for example `curl -LsSf https://astral.sh/uv/install.sh | sh`), put it on PATH, "
-    "and run the script again"
+    "for example `curl -LsSf https://astral.sh/uv/install.sh | sh`) and put it on PATH, "
+    "or on Debian/Ubuntu `sudo apt install python3-venv`, then run the script again"
 )
 
 
@@ -131,6 +131,12 @@ def pip_user() -> Path:
 
 
 def private_venv(home: Path) -> Path:
+    if not has_module("ensurepip"):
+        # Checked first: without it venv leaves a half-made folder behind.
+        raise BootstrapError(
+            "this python3 cannot make a virtual environment with pip: it has no ensurepip "
+            "(Debian and Ubuntu ship it in python3-venv)"
+        )
     shutil.rmtree(home, ignore_errors=True)
     try:
         run_quietly([sys.executable, "-m", "venv", str(home)])

@@ -30,6 +30,10 @@ and ``str(exc)``; everything else is a bug in the application or a gone client.
 
 from __future__ import annotations
 
+from asgikit.errors._namespace import check_namespace
+
+check_namespace()
+
 __all__ = [
     "AsgikitError",
     "BadRequestError",
