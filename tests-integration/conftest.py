@@ -11,7 +11,6 @@ server; when it fails, the error holds everything the server printed. Apps live 
 from __future__ import annotations
 
 import os
-import selectors
 import socket
 import subprocess
 import sys
@@ -96,6 +95,31 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.log: list[str] = []
+        # Set by the output reader when the ready line arrives or the output ends.
+        self.settled = threading.Event()
+        self.ready = False
+
+
+def _read_output(running: RunningServer) -> None:
+    """Collect the server's output lines; note its ready line and the end of its output.
+
+    One thread reads the pipe for the server's whole life: a select() on the pipe beside
+    a buffered readline() would miss lines already in the buffer (a burst of start-up
+    lines then looks like a server that never got ready), and a pipe nobody reads fills
+    up and stalls a chatty server.
+    """
+    stream = running.process.stdout
+    assert stream is not None
+    marker = READY_MARKERS[running.server]
+    try:
+        for line in stream:
+            running.log.append(line)
+            if not running.ready and marker in line:
+                running.ready = True
+                running.settled.set()
+    except ValueError:  # the pipe was closed when the test ended
+        pass
+    running.settled.set()
 
 
 def _server_output(running: RunningServer) -> str:
@@ -110,31 +134,19 @@ def _wait_ready(running: RunningServer, timeout: float = READY_TIMEOUT) -> None:
     command line and output.
     """
     marker = READY_MARKERS[running.server]
-    process = running.process
-    assert process.stdout is not None
     deadline = time.monotonic() + timeout
-    seen = False
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while not seen:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"{running.server} did not print {marker!r} within {timeout:.0f} s: "
-                    + _server_output(running)
-                )
-            if not selector.select(remaining):
-                continue
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(
-                    f"{running.server} exited (status {process.wait()}) before it was ready: "
-                    + _server_output(running)
-                )
-            running.log.append(line)
-            seen = marker in line
-    # Keep reading the server's output, or a chatty server fills the pipe and stalls.
-    threading.Thread(target=_drain, args=(running,), daemon=True).start()
+    threading.Thread(target=_read_output, args=(running,), daemon=True).start()
+    running.settled.wait(timeout)
+    if not running.ready:
+        if running.settled.is_set():
+            raise RuntimeError(
+                f"{running.server} exited (status {running.process.wait()}) before it was "
+                "ready: " + _server_output(running)
+            )
+        raise TimeoutError(
+            f"{running.server} did not print {marker!r} within {timeout:.0f} s: "
+            + _server_output(running)
+        )
     # The log line comes just before the socket accepts; a connect confirms it.
     while True:
         try:
@@ -147,16 +159,6 @@ def _wait_ready(running: RunningServer, timeout: float = READY_TIMEOUT) -> None:
                     f"connections ({exc}): " + _server_output(running)
                 ) from None
             time.sleep(0.05)
-
-
-def _drain(running: RunningServer) -> None:
-    stream = running.process.stdout
-    assert stream is not None
-    try:
-        for line in stream:
-            running.log.append(line)
-    except ValueError:  # the pipe was closed when the test ended
-        pass
 
 
 @pytest.fixture

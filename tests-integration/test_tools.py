@@ -773,3 +773,28 @@ def test_a_server_that_never_gets_ready_shows_its_output() -> None:
     message = str(caught.value)
     assert "uvicorn did not print 'Uvicorn running on' within" in message
     assert "Started server process" in message
+
+
+def test_a_burst_of_start_up_lines_is_read_to_the_ready_line() -> None:
+    # The ready line arrives in one write with the lines before it: a reader that
+    # select()s on the pipe beside a buffered readline() never saw it.
+    conftest = _conftest()
+    port = conftest.free_port()
+    code = (
+        "import socket, sys, time\n"
+        f"s = socket.create_server(('127.0.0.1', {port}))\n"
+        "sys.stdout.write('INFO: Started server process\\nINFO: Waiting for application "
+        "startup.\\nINFO: Uvicorn running on http://127.0.0.1\\n')\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    running = conftest.RunningServer(process, port, "uvicorn")
+    try:
+        conftest._wait_ready(running, timeout=60)
+    finally:
+        _stop(running)
+    assert running.ready
+    assert "INFO: Uvicorn running on http://127.0.0.1\n" in running.log
