@@ -2,7 +2,9 @@
 
 ``serve(target, server=...)`` starts uvicorn, granian or hypercorn in a subprocess on
 127.0.0.1 with a free port, waits until the server itself says it is listening (its own
-log line, then a successful connect), and stops it when the test ends. Apps live in
+log line, then a successful connect), and stops it when the test ends. The wait is long
+(``READY_TIMEOUT``) because a loaded 2-core machine can take tens of seconds to start a
+server; when it fails, the error holds everything the server printed. Apps live in
 ``tests-integration/apps/`` and are named ``module:attribute``.
 """
 
@@ -28,6 +30,7 @@ READY_MARKERS = {
     "hypercorn": "Running on",
 }
 SERVERS = ("uvicorn", "granian", "hypercorn")
+READY_TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -92,7 +95,10 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.log: list[str] = []
-        self.drain: threading.Thread | None = None
+        # Set by the output reader when the ready line arrives or the output ends.
+        self.settled = threading.Event()
+        self.ready = False
+        self.reader: threading.Thread | None = None
 
     def stop(self) -> str:
         """Stop the server (SIGTERM, then SIGKILL after 10 s) and return everything it
@@ -104,45 +110,72 @@ class RunningServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.drain is not None:
-            self.drain.join(timeout=10)
-            assert not self.drain.is_alive(), "the server's output did not end"
+        if self.reader is not None:
+            self.reader.join(timeout=10)
+            assert not self.reader.is_alive(), "the server's output did not end"
         return "".join(self.log)
 
 
-def _wait_ready(running: RunningServer, timeout: float = 120.0) -> None:
-    # One thread reads the server's output from the start (a chatty server must never fill
-    # the pipe) and reports the ready line. Selecting on the pipe and then reading through
-    # Python's buffered file would miss lines already sitting in the buffer.
-    ready = threading.Event()
-    running.drain = threading.Thread(target=_drain, args=(running, ready), daemon=True)
-    running.drain.start()
+def _read_output(running: RunningServer) -> None:
+    """Collect the server's output lines; note its ready line and the end of its output.
+
+    One thread reads the pipe for the server's whole life: a select() on the pipe beside
+    a buffered readline() would miss lines already in the buffer (a burst of start-up
+    lines then looks like a server that never got ready), and a pipe nobody reads fills
+    up and stalls a chatty server.
+    """
+    stream = running.process.stdout
+    assert stream is not None
+    marker = READY_MARKERS[running.server]
+    try:
+        for line in stream:
+            running.log.append(line)
+            if not running.ready and marker in line:
+                running.ready = True
+                running.settled.set()
+    except ValueError:  # the pipe was closed when the test ended
+        pass
+    running.settled.set()
+
+
+def _server_output(running: RunningServer) -> str:
+    output = "".join(running.log).rstrip() or "(nothing)"
+    return f"{' '.join(running.process.args)}\n--- its output:\n{output}"  # type: ignore[arg-type]
+
+
+def _wait_ready(running: RunningServer, timeout: float = READY_TIMEOUT) -> None:
+    """Wait for the server's ready line, then for its port to accept a connection.
+
+    Raises ``TimeoutError`` or ``RuntimeError`` (the server exited) with the server's
+    command line and output.
+    """
+    marker = READY_MARKERS[running.server]
     deadline = time.monotonic() + timeout
-    if not ready.wait(timeout) or running.process.poll() is not None:
-        what = "exited" if running.process.poll() is not None else "did not start"
-        raise RuntimeError(f"{running.server} {what}:\n" + "".join(running.log))
+    running.reader = threading.Thread(target=_read_output, args=(running,), daemon=True)
+    running.reader.start()
+    running.settled.wait(timeout)
+    if not running.ready:
+        if running.settled.is_set():
+            raise RuntimeError(
+                f"{running.server} exited (status {running.process.wait()}) before it was "
+                "ready: " + _server_output(running)
+            )
+        raise TimeoutError(
+            f"{running.server} did not print {marker!r} within {timeout:.0f} s: "
+            + _server_output(running)
+        )
     # The log line comes just before the socket accepts; a connect confirms it.
     while True:
         try:
             socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
             return
-        except OSError:
+        except OSError as exc:
             if time.monotonic() > deadline:
-                raise
-
-
-def _drain(running: RunningServer, ready: threading.Event) -> None:
-    marker = READY_MARKERS[running.server]
-    stream = running.process.stdout
-    assert stream is not None
-    try:
-        for line in stream:
-            running.log.append(line)
-            if marker in line:
-                ready.set()
-    except ValueError:  # the pipe was closed when the test ended
-        pass
-    ready.set()  # the server exited: stop waiting
+                raise TimeoutError(
+                    f"{running.server} printed {marker!r} but port {running.port} refuses "
+                    f"connections ({exc}): " + _server_output(running)
+                ) from None
+            time.sleep(0.05)
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
-"""Tests of the pure parts of ``tools/``: PEP 440 specifiers, layout rules on a made-up
-workspace, wheel-content rules, changelog moves. No builds, no venvs, no network: the
-build and install parts are exercised by running ``tools/check_wheels.py`` in CI."""
+"""Tests of the pure parts of ``tools/`` and ``scripts/``: PEP 440 specifiers, layout
+rules on a made-up workspace, wheel-content rules, changelog moves, the uv bootstrap's
+choice of wheel, the step runner of ``scripts/check``, the server start-up wait. No
+builds, no venvs, no network: the build and install parts are exercised by running
+``tools/check_wheels.py`` and ``tools/check_install.py`` in CI, the bootstrap by
+``.ci/run``."""
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -42,6 +46,8 @@ layout: Any = _load("check_layout")
 wheels: Any = _load("check_wheels")
 lowest: Any = _load("lowest")
 release: Any = _load("release")
+bootstrap: Any = _load("bootstrap_uv")
+ROOT = TOOLS.parent
 
 
 # -- PEP 440 ---------------------------------------------------------------------------
@@ -605,3 +611,190 @@ def test_release_plan(workspace: Path) -> None:
     ]  # fmt: skip
     untagged = release.plan(workspace, "asgikit-extra", "0.2.0", "0.2.0", tag=False)
     assert not any(s.cmd and s.cmd[:2] == ["git", "tag"] for s in untagged)
+
+
+# -- bootstrap_uv ----------------------------------------------------------------------
+
+GLIBC_236 = ("linux-gnu", "x86_64", (2, 36))
+
+
+@pytest.mark.parametrize(
+    ("filename", "facts", "fits"),
+    [
+        ("uv-0.9.5-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", GLIBC_236, True),
+        ("uv-0.9.5-py3-none-manylinux2014_x86_64.whl", GLIBC_236, True),
+        ("uv-0.9.5-py3-none-manylinux_2_40_x86_64.whl", GLIBC_236, False),
+        ("uv-0.9.5-py3-none-manylinux_2_17_aarch64.whl", GLIBC_236, False),
+        ("uv-0.9.5-py3-none-musllinux_1_1_x86_64.whl", GLIBC_236, False),
+        ("uv-0.9.5-py3-none-linux_x86_64.whl", GLIBC_236, False),
+        ("uv-0.9.5-py3-none-musllinux_1_1_x86_64.whl", ("linux-musl", "x86_64", None), True),
+        ("uv-0.9.5-py3-none-manylinux_2_17_x86_64.whl", ("linux-musl", "x86_64", None), False),
+        ("uv-0.9.5-py3-none-manylinux_2_28_aarch64.whl", ("linux-gnu", "aarch64", (2, 31)), True),
+        ("uv-0.9.5-py3-none-macosx_11_0_arm64.whl", ("macos", "arm64", (14, 2)), True),
+        ("uv-0.9.5-py3-none-macosx_10_12_x86_64.whl", ("macos", "arm64", (14, 2)), False),
+        ("uv-0.9.5-py3-none-macosx_15_0_arm64.whl", ("macos", "arm64", (14, 2)), False),
+        ("uv-0.9.5-py3-none-win_amd64.whl", ("windows", "amd64", None), True),
+        ("uv-0.9.5.tar.gz", GLIBC_236, False),
+    ],
+)
+def test_uv_wheel_fits(filename: str, facts: tuple[str, str, Any], fits: bool) -> None:
+    assert bootstrap.wheel_fits(filename, *facts) is fits
+
+
+def _file(name: str, *, sha: str = "ab", yanked: bool = False) -> dict[str, object]:
+    return {
+        "filename": name,
+        "url": name,
+        "hashes": {"sha256": sha} if sha else {},
+        "yanked": yanked,
+    }
+
+
+def test_uv_wheel_choice_is_the_newest_release_that_fits() -> None:
+    tag = "py3-none-manylinux_2_17_x86_64"
+    files = [
+        _file(f"uv-0.9.10-{tag}.whl"),
+        _file(f"uv-0.10.0-{tag}.whl"),
+        _file(f"uv-0.11.0-{tag}.whl", yanked=True),
+        _file(f"uv-0.12.0rc1-{tag}.whl"),
+        _file(f"uv-0.12.0-{tag}.whl", sha=""),
+        _file("uv-0.13.0-py3-none-manylinux_2_17_aarch64.whl"),
+        _file("uv-0.13.0.tar.gz"),
+    ]
+    chosen = bootstrap.choose_wheel(files, *GLIBC_236)
+    assert chosen["filename"] == f"uv-0.10.0-{tag}.whl"
+    with pytest.raises(bootstrap.BootstrapError, match="no uv wheel for macos on arm64"):
+        bootstrap.choose_wheel(files, "macos", "arm64", (14, 0))
+
+
+def test_simple_index_html_is_read() -> None:
+    links = bootstrap._Links()
+    links.feed(
+        '<a href="https://files.example/uv-0.9.5-py3-none-win_amd64.whl#sha256=ff">x</a>'
+        '<a href="../../p/uv-0.9.4.tar.gz" data-yanked="">y</a>'
+    )
+    assert links.files == [
+        {
+            "filename": "uv-0.9.5-py3-none-win_amd64.whl",
+            "url": "https://files.example/uv-0.9.5-py3-none-win_amd64.whl",
+            "hashes": {"sha256": "ff"},
+            "yanked": False,
+        },
+        {
+            "filename": "uv-0.9.4.tar.gz",
+            "url": "../../p/uv-0.9.4.tar.gz",
+            "hashes": {},
+            "yanked": True,
+        },
+    ]
+
+
+# -- scripts/_steps.sh -----------------------------------------------------------------
+
+
+def test_check_runs_every_step_and_lists_the_failed_ones() -> None:
+    script = f"""
+        set -euo pipefail
+        . {ROOT / "scripts/_steps.sh"}
+        run_step "first" true
+        run_step "second fails" false
+        run_step "third" echo third ran
+        run_step "fourth fails" sh -c "exit 3"
+        finish_steps
+    """
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "third ran" in proc.stdout
+    assert "FAILED (exit 3" in proc.stdout
+    assert proc.stdout.endswith("2 step(s) failed:\n  - second fails\n  - fourth fails\n")
+
+
+def test_check_passes_when_every_step_does() -> None:
+    script = f". {ROOT / 'scripts/_steps.sh'}; run_step one true; run_step two true; finish_steps"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+    assert (proc.returncode, proc.stdout.splitlines()[-1]) == (0, "all checks passed")
+
+
+# -- conftest: waiting for a server ------------------------------------------------------
+
+
+def _conftest() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "_asgikit_integration_conftest", Path(__file__).parent / "conftest.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fake_server(conftest: Any, code: str) -> Any:
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return conftest.RunningServer(process, conftest.free_port(), "uvicorn")
+
+
+def _stop(running: Any) -> None:
+    running.process.kill()
+    running.process.wait()
+    running.process.stdout.close()
+
+
+def test_the_start_up_wait_is_generous() -> None:
+    assert _conftest().READY_TIMEOUT >= 120
+
+
+def test_a_server_that_exits_shows_its_output() -> None:
+    conftest = _conftest()
+    running = _fake_server(conftest, "print('loading app'); print('boom: no module'); exit(3)")
+    try:
+        with pytest.raises(RuntimeError) as caught:
+            conftest._wait_ready(running)
+    finally:
+        _stop(running)
+    message = str(caught.value)
+    assert "uvicorn exited (status 3) before it was ready" in message
+    assert "loading app\nboom: no module" in message
+
+
+def test_a_server_that_never_gets_ready_shows_its_output() -> None:
+    conftest = _conftest()
+    code = "import time; print('Started server process'); time.sleep(120)"
+    running = _fake_server(conftest, code)
+    try:
+        with pytest.raises(TimeoutError) as caught:
+            conftest._wait_ready(running, timeout=0.5)
+    finally:
+        _stop(running)
+    message = str(caught.value)
+    assert "uvicorn did not print 'Uvicorn running on' within" in message
+    assert "Started server process" in message
+
+
+def test_a_burst_of_start_up_lines_is_read_to_the_ready_line() -> None:
+    # The ready line arrives in one write with the lines before it: a reader that
+    # select()s on the pipe beside a buffered readline() never saw it.
+    conftest = _conftest()
+    port = conftest.free_port()
+    code = (
+        "import socket, sys, time\n"
+        f"s = socket.create_server(('127.0.0.1', {port}))\n"
+        "sys.stdout.write('INFO: Started server process\\nINFO: Waiting for application "
+        "startup.\\nINFO: Uvicorn running on http://127.0.0.1\\n')\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    running = conftest.RunningServer(process, port, "uvicorn")
+    try:
+        conftest._wait_ready(running, timeout=60)
+    finally:
+        _stop(running)
+    assert running.ready
+    assert "INFO: Uvicorn running on http://127.0.0.1\n" in running.log

@@ -35,6 +35,10 @@ Everything else is a bug in the application or a gone client.
 
 from __future__ import annotations
 
+from asgikit.errors._namespace import check_namespace
+
+check_namespace()
+
 __all__ = [
     "AsgikitError",
     "BadRequestError",
