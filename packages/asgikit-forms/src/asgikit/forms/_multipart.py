@@ -51,6 +51,15 @@ DONE: Final = _Event("DONE")
 _BOUNDARY_CHARS = frozenset(range(0x20, 0x7F))
 
 _bad_header_char = re.compile("[\r\n\x00]").search
+# A parameter whose value is a quoted string, where parse_parameters() sees one (a quote
+# right after "name=" and optional whitespace); it ends at the next quote, since here a
+# backslash escapes nothing.
+_quoted = re.compile('; *[^;=]*=[ \t]*"[^"]*"?')
+
+
+def _double_backslashes(match: re.Match[str]) -> str:
+    return match.group().replace("\\", "\\\\")
+
 
 # RFC 7578 §4.7: Content-Transfer-Encoding is deprecated for form-data; only the
 # identity encodings are accepted, so no part is ever decoded (Django CVE-2022-23833).
@@ -127,8 +136,10 @@ def part_info(headerlist: list[tuple[str, str]], limits: Limits) -> PartInfo:
     # a decoy inside another parameter's quoted string is never taken as one.
     if "\\" in disposition:
         # WHATWG HTML: browsers and curl send a backslash as itself (a quote travels as
-        # %22), so no backslash is an escape here: each is doubled for the RFC parser.
-        disposition = disposition.replace("\\", "\\\\")
+        # %22), so no backslash is an escape here. Inside a quoted string each one is
+        # doubled for the RFC parser, which unescapes quoted strings only; a token has
+        # nothing to unescape and keeps its backslashes as they are.
+        disposition = _quoted.sub(_double_backslashes, disposition)
     kind, params = parse_parameters(disposition)
     if kind != "form-data":
         raise malformed(f"a part's Content-Disposition is {kind[:40]!r}, not form-data")
