@@ -13,7 +13,7 @@ from asgikit.errors import (
     MalformedHeaderError,
     UnsupportedMediaTypeError,
 )
-from asgikit.forms import read_form
+from asgikit.forms import iter_parts, read_form
 from asgikit.requests import Request
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -239,3 +239,26 @@ async def test_negative_limits_are_programming_errors(make_request: Any, option:
     with pytest.raises(ValueError, match=option):
         options: dict[str, Any] = {option: -1}
         await read_form(make_request([b"a=1"], URLENCODED), **options)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        (b"a=\xc3\xa9%20x", URLENCODED, "é x"),
+        (b"q=Jos\xc3\xa9%20D\xc3\xadaz", URLENCODED, "José Díaz"),  # curl -d 'q=José%20Díaz'
+        (b"a=\xe9%20x", f"{URLENCODED}; charset=iso-8859-1", "é x"),
+    ],
+)
+async def test_raw_bytes_and_escapes_are_decoded_once(
+    make_request: Any, body: bytes, content_type: str, expected: str
+) -> None:
+    form = await read_form(make_request([body], content_type))
+    assert list(form.values()) == [expected]
+    parts = [await part.text() async for part in iter_parts(make_request([body], content_type))]
+    assert parts == [expected]
+
+
+async def test_raw_non_utf8_next_to_an_escape_is_400(make_request: Any) -> None:
+    with pytest.raises(InvalidEncodingError) as info:
+        await read_form(make_request([b"a=\xe9%00"], URLENCODED))
+    assert info.value.status_code == 400

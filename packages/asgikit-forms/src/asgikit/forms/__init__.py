@@ -4,8 +4,8 @@
 ``Request.read_form()`` returns); :func:`iter_parts` streams it one :class:`Part` at a
 time. Both take the same keyword-only limits, each with a safe default, and raise the
 errors of :mod:`asgikit.errors` (400, 413, 415) with messages that name the option
-that lifts the limit. Multipart parsing is done by defnull's ``multipart``
-(``PushMultipartParser``), under asgikit's own limits.
+that lifts the limit. The multipart framing is a sans-IO push parser of our own whose
+answer does not depend on how the body is split.
 """
 
 from __future__ import annotations

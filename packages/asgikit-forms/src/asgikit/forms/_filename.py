@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, and the bidirectional controls that make "evil\u202etxt.exe"
-# display as "evilexe.txt".
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, and the whole Bidi_Control set of UAX #9 (U+061C, U+200E,
+# U+200F, U+202A-U+202E, U+2066-U+2069), which make "evil\u202etxt.exe" display as
+# "evilexe.txt".
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # The same list as asgikit-files' _DEVICES (asgikit/files/_static.py); the two
 # distributions do not depend on each other, so each keeps its copy: change both.
 _WINDOWS_DEVICES = frozenset(

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 
 from asgikit.errors import ContentTooLargeError, InvalidEncodingError, InvalidFormError
-from asgikit.headers import lookup_charset
+from asgikit.headers import decode_text, lookup_charset
 from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import DEFAULT_MAX_BODY_SIZE
 
@@ -145,6 +145,17 @@ def charset_field(data: bytes) -> str:
         return data.decode("ascii").strip()
     except UnicodeDecodeError:
         raise InvalidEncodingError("the _charset_ form field is not ASCII") from None
+
+
+def decode_field(name: str, data: bytes, part_charset: str | None, form_charset: str) -> str:
+    """The text of a multipart text field, by the one rule that :func:`read_form` and
+    :meth:`Part.text` share: a ``_charset_`` field is ASCII (:func:`charset_field`),
+    whatever charset it names; any other field is decoded with its part's charset, else
+    ``form_charset`` (InvalidEncodingError, 400, when it does not decode)."""
+    if name == "_charset_":
+        return charset_field(data)
+    codec = client_charset(part_charset) if part_charset else form_charset
+    return decode_text(data, codec, what=field_text(name))
 
 
 def field_text(name: str) -> str:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
-import multipart  # type: ignore[import-untyped]
-
-from asgikit.errors import InvalidEncodingError, InvalidFormError, StateError
+from asgikit.errors import InvalidFormError, StateError
 from asgikit.forms._filename import safe_filename
 from asgikit.forms._limits import (
     Limits,
@@ -26,10 +24,10 @@ from asgikit.forms._limits import (
     file_too_large,
     malformed,
     part_headers_too_large,
-    too_large,
     too_many_fields,
     too_many_files,
 )
+from asgikit.forms._push import Event, PushParser
 from asgikit.headers import parse_content_type, parse_parameters
 from asgikit.multivalue import MultiValueDict
 
@@ -53,14 +51,19 @@ DONE: Final = _Event("DONE")
 _BOUNDARY_CHARS = frozenset(range(0x20, 0x7F))
 
 _bad_header_char = re.compile("[\r\n\x00]").search
+# A parameter whose value is a quoted string, where parse_parameters() sees one (a quote
+# right after "name=" and optional whitespace); it ends at the next quote, since here a
+# backslash escapes nothing.
+_quoted = re.compile('; *[^;=]*=[ \t]*"[^"]*"?')
+
+
+def _double_backslashes(match: re.Match[str]) -> str:
+    return match.group().replace("\\", "\\\\")
+
 
 # RFC 7578 §4.7: Content-Transfer-Encoding is deprecated for form-data; only the
 # identity encodings are accepted, so no part is ever decoded (Django CVE-2022-23833).
 _IDENTITY_ENCODINGS = frozenset(["7bit", "8bit", "binary"])
-
-# The parser's "finished" state is not public; without it we read to the end of the
-# body instead of stopping at the closing boundary, which is slower, never wrong.
-_COMPLETE = getattr(multipart, "_COMPLETE", None)
 
 
 def parse_boundary(params: dict[str, str], limits: Limits) -> bytes:
@@ -133,8 +136,10 @@ def part_info(headerlist: list[tuple[str, str]], limits: Limits) -> PartInfo:
     # a decoy inside another parameter's quoted string is never taken as one.
     if "\\" in disposition:
         # WHATWG HTML: browsers and curl send a backslash as itself (a quote travels as
-        # %22), so no backslash is an escape here: each is doubled for the RFC parser.
-        disposition = disposition.replace("\\", "\\\\")
+        # %22), so no backslash is an escape here. Inside a quoted string each one is
+        # doubled for the RFC parser, which unescapes quoted strings only; a token has
+        # nothing to unescape and keeps its backslashes as they are.
+        disposition = _quoted.sub(_double_backslashes, disposition)
     kind, params = parse_parameters(disposition)
     if kind != "form-data":
         raise malformed(f"a part's Content-Disposition is {kind[:40]!r}, not form-data")
@@ -153,43 +158,34 @@ class MultipartEngine:
     """A multipart/form-data body in, limit-checked events out. No I/O."""
 
     __slots__ = (
-        "_boundary_window",
         "_events",
         "_fields",
         "_files",
-        "_head",
         "_limits",
         "_parser",
         "_part",
         "_part_limit",
         "_part_size",
         "_received",
-        "_started",
         "done",
     )
 
     def __init__(self, boundary: bytes, limits: Limits) -> None:
         self._limits = limits
-        try:
-            self._parser = multipart.PushMultipartParser(
-                boundary,
-                max_header_size=limits.max_part_header_size,
-                max_header_count=limits.max_part_headers,
-            )
-        except multipart.MultipartError as exc:
-            raise malformed(str(exc)) from None
-        self._events: Iterator[Any] | None = None
+        # Bytes before the first boundary (RFC 2046 "preamble") are skipped, but only a
+        # few: a body that never shows its boundary is refused early (aiohttp #13652).
+        self._parser = PushParser(
+            boundary,
+            max_size=limits.max_part_header_size,
+            max_count=limits.max_part_headers,
+        )
+        self._events: Iterator[Event] | None = None
         self._received = 0
         self._fields = 0
         self._files = 0
         self._part: PartInfo | None = None
         self._part_size = 0
         self._part_limit = 0
-        # Bytes before the first boundary (RFC 2046 "preamble") are skipped, but only a
-        # few: a body that never shows its boundary is refused early (aiohttp #13652).
-        self._started = False
-        self._head = bytearray()
-        self._boundary_window = limits.max_part_header_size + len(boundary) + 4
         self.done = False
 
     def feed(self, chunk: bytes) -> None:
@@ -202,31 +198,13 @@ class MultipartEngine:
                 "cannot feed the multipart engine: the previous chunk's events are still "
                 "pending (call next_event() until it returns NEED_DATA)"
             )
-        if chunk:
-            limit = self._limits.max_body_size
-            self._received += len(chunk)
-            if limit is not None and self._received > limit:
-                raise body_too_large(limit)
-            if not self._started:
-                self._find_first_boundary(chunk)
-        elif not self.done and not self._started:
-            raise malformed("the body ended before the first boundary")
         if self.done:
             return  # bytes after the closing boundary (the epilogue) are ignored
+        limit = self._limits.max_body_size
+        self._received += len(chunk)
+        if limit is not None and self._received > limit:
+            raise body_too_large(limit)
         self._events = self._parser.parse(chunk)
-
-    def _find_first_boundary(self, chunk: bytes) -> None:
-        head = self._head
-        start = max(0, len(head) - len(self._parser.boundary) - 2)
-        head += chunk
-        if head.find(b"--" + self._parser.boundary, start) >= 0:
-            self._started = True
-            self._head = bytearray()
-        elif len(head) > self._boundary_window:
-            raise malformed(
-                f"no boundary in the first {self._limits.max_part_header_size} bytes "
-                f"(max_part_header_size={self._limits.max_part_header_size})"
-            )
 
     def next_event(self) -> PartInfo | bytes | _Event:
         """The next event: a :class:`PartInfo`, part data, :data:`PART_END`,
@@ -238,24 +216,20 @@ class MultipartEngine:
             event = next(events)
         except StopIteration:
             self._events = None
-            if self._parser.closed or (_COMPLETE is not None and self._parser._state is _COMPLETE):
+            if self._parser.complete:
                 self.done = True
                 return DONE
             return NEED_DATA
-        except multipart.ParserLimitReached as exc:
+        except BaseException:
             self._events = None
-            raise self._limit_error(exc) from None
-        except multipart.MultipartError as exc:
-            self._events = None
-            if isinstance(exc.__context__, UnicodeDecodeError):
-                raise InvalidEncodingError("a form part header is not valid UTF-8") from None
-            raise malformed(str(exc)) from None
+            raise
         if type(event) is bytes:
             return self._on_data(event)
         if event is None:
             self._part = None
             return PART_END
-        return self._on_part(event.headerlist)
+        assert isinstance(event, list)
+        return self._on_part(event)
 
     def _on_part(self, headerlist: list[tuple[str, str]]) -> PartInfo:
         limits = self._limits
@@ -284,17 +258,8 @@ class MultipartEngine:
             raise file_too_large(part.name, self._part_limit)
         return data
 
-    def _limit_error(self, exc: Exception) -> Exception:
-        limits = self._limits
-        if "count" in str(exc):
-            return too_large(
-                f"form part has more than {limits.max_part_headers} headers",
-                limits.max_part_headers,
-                "max_part_headers",
-            )
-        return part_headers_too_large(limits.max_part_header_size)
-
     def close(self) -> None:
         """Drop the parser's buffers; the engine cannot be used any more."""
         self._events = None
-        self._parser.close(check_complete=False)
+        self.done = True
+        self._parser.close()

@@ -23,8 +23,8 @@ from asgikit.forms._limits import (
     DEFAULT_MAX_PART_HEADER_SIZE,
     DEFAULT_MAX_PART_HEADERS,
     Limits,
-    charset_field,
     client_charset,
+    decode_field,
     field_text,
     shorten,
 )
@@ -70,6 +70,7 @@ class Part:
         "_data",
         "_source",
         "_state",
+        "_text",
         "charset",
         "content_type",
         "filename",
@@ -84,6 +85,7 @@ class Part:
         source: MultipartSource | None,
         form_charset: _FormCharset,
         data: bytes | None = None,
+        text: str | None = None,
     ) -> None:
         self.name = info.name
         self.filename = info.filename
@@ -95,6 +97,8 @@ class Part:
         self._source = source
         self._charset = form_charset
         self._data = data
+        # An urlencoded field comes decoded by the one parse read_form() uses too.
+        self._text = text
         self._state = _READING
 
     def __repr__(self) -> str:
@@ -138,19 +142,24 @@ class Part:
 
     async def text(self) -> str:
         """The rest of the data as text: decoded with the part's charset, else the
-        ``_charset_`` field read before it, else the ``charset`` option (UTF-8).
+        ``_charset_`` field read before it, else the ``charset`` option (UTF-8). A
+        ``_charset_`` text field is read as ASCII whatever charset it names, and an
+        urlencoded field gives the text :func:`read_form` gives: both share one rule.
         Undecodable bytes and an unknown, non-text or unsafe charset (``punycode``,
         ``idna``, ...) raise :class:`~asgikit.errors.InvalidEncodingError` (400).
 
         The data read is bounded by ``max_field_size`` for a text field and by
         ``max_file_size`` for a file (whose whole content is then held in memory)."""
         data = await self.read()
-        if self.name == "_charset_" and self.filename is None:
-            text = charset_field(data)
+        if self._text is not None:
+            return self._text
+        if self.filename is not None:
+            codec = client_charset(self.charset) if self.charset else self._charset.name
+            return decode_text(data, codec, what=field_text(self.name))
+        text = decode_field(self.name, data, self.charset, self._charset.name)
+        if self.name == "_charset_":
             self._charset.name = client_charset(text)
-            return text
-        codec = client_charset(self.charset) if self.charset else self._charset.name
-        return decode_text(data, codec, what=field_text(self.name))
+        return text
 
     async def save(self, path: str | os.PathLike[str]) -> int:
         """Write the rest of the data to ``path`` (created or truncated) as it arrives,
@@ -241,7 +250,7 @@ async def iter_parts(
             for item in value if type(value) is list else (value,):
                 assert isinstance(item, str)
                 info = PartInfo(name, None, None, None, no_headers)
-                yield Part(info, None, form_charset, item.encode(used))
+                yield Part(info, None, form_charset, item.encode(used, "replace"), item)
         return
     source = MultipartSource(multipart_engine(request, params, limits), request.read_stream())
     form_charset = _FormCharset(limits.charset)

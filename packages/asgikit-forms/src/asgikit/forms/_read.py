@@ -20,7 +20,7 @@ from asgikit.forms._limits import (
     Limits,
     charset_field,
     client_charset,
-    field_text,
+    decode_field,
     memory_too_large,
 )
 from asgikit.forms._multipart import DONE, PART_END, PartInfo
@@ -31,7 +31,6 @@ from asgikit.forms._source import (
     multipart_engine,
     read_urlencoded,
 )
-from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
@@ -247,6 +246,5 @@ def _build(entries: list[tuple[str, bytes | UploadedFile, str | None]], default:
         if isinstance(value, UploadedFile):
             form.add(name, value)
             continue
-        codec = client_charset(part_charset) if part_charset else form_charset
-        form.add(name, decode_text(value, codec, what=field_text(name)))
+        form.add(name, decode_field(name, value, part_charset, form_charset))
     return form
