@@ -369,3 +369,21 @@ async def test_deeply_nested_json_is_400(make_request: MakeRequest, body: bytes)
     request, _ = make_request("POST", body=body, headers=[("content-type", "application/json")])
     with pytest.raises(InvalidJSONError, match="nested"):
         await request.read_json()
+
+
+async def test_client_error_messages_name_no_server_option(
+    make_request: Callable[..., tuple[Request, Channel]],
+) -> None:
+    from asgikit.errors import ContentTooLargeError, UnsupportedMediaTypeError
+
+    request, _ = make_request("POST", body=b"x" * 11)
+    with pytest.raises(ContentTooLargeError) as too_large:
+        await request.read_bytes(max_body_size=10)
+    assert too_large.value.message == "the body is larger than 10 bytes"
+    assert too_large.value.hint == "max_body_size=10"
+
+    request, _ = make_request("POST", body=b"{}", headers=[("content-type", "text/plain")])
+    with pytest.raises(UnsupportedMediaTypeError) as wrong_type:
+        await request.read_json()
+    assert "check_media_type" not in wrong_type.value.message
+    assert wrong_type.value.hint == "check_media_type=False accepts any"

@@ -44,6 +44,10 @@ async def check(
         await read_form(request, **options)
     assert str(info.value) == message
     assert (info.value.option, info.value.limit, info.value.status_code) == (option, limit, 413)
+    # What a client may see names the limit, never the server's option.
+    assert option not in info.value.message
+    assert str(limit) in info.value.message
+    assert info.value.hint == f"{option}={limit}"
 
 
 @pytest.mark.parametrize(("count", "ok"), [(4, True), (5, True), (6, False)])

@@ -81,8 +81,8 @@ class Limits:
 
 
 def too_large(what: str, limit: int, option: str) -> ContentTooLargeError:
-    """A 413 error whose message names the limit and the keyword that lifts it."""
-    return ContentTooLargeError(f"{what} ({option}={limit})", limit=limit, option=option)
+    """A 413 error whose message names the limit; its hint names the keyword that lifts it."""
+    return ContentTooLargeError(what, limit=limit, option=option)
 
 
 def too_many_fields(limit: int) -> ContentTooLargeError:
@@ -164,5 +164,5 @@ def field_text(name: str) -> str:
     return f"form field {shorten(name)!r} with text"
 
 
-def malformed(message: str) -> InvalidFormError:
-    return InvalidFormError(f"malformed multipart body: {message}")
+def malformed(message: str, *, hint: str | None = None) -> InvalidFormError:
+    return InvalidFormError(f"malformed multipart body: {message}", hint=hint)

@@ -73,8 +73,8 @@ def parse_boundary(params: dict[str, str], limits: Limits) -> bytes:
         raise InvalidFormError("multipart/form-data without a boundary parameter")
     if len(boundary) > limits.max_boundary_length:
         raise InvalidFormError(
-            f"the multipart boundary is longer than {limits.max_boundary_length} characters "
-            f"(max_boundary_length={limits.max_boundary_length})"
+            f"the multipart boundary is longer than {limits.max_boundary_length} characters",
+            hint=f"max_boundary_length={limits.max_boundary_length}",
         )
     raw = boundary.encode("latin-1")
     if not _BOUNDARY_CHARS.issuperset(raw):

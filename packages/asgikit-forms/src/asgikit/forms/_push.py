@@ -165,7 +165,9 @@ class PushParser:
 
     def _preamble_too_long(self) -> Exception:
         limit = self._max_size
-        return malformed(f"no boundary in the first {limit} bytes (max_part_header_size={limit})")
+        return malformed(
+            f"no boundary in the first {limit} bytes", hint=f"max_part_header_size={limit}"
+        )
 
     def _after_boundary(self, buffer: bytes, at: int, final: bool) -> int | None:
         """Where the line after a boundary ends: the position after its CRLF, ``-1`` for
