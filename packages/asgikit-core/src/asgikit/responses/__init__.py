@@ -27,7 +27,7 @@ from asgikit.errors import (
     HeaderValueError,
     ResponseStateError,
 )
-from asgikit.headers import MutableHeaders, encode_header_value
+from asgikit.headers import MutableHeaders, encode_header_value, parse_parameters
 from asgikit.responses._phase import ABORTED, FINISHED, NEW, STARTED
 from asgikit.responses._phase import NAMES as PHASE_NAMES
 from asgikit.responses._sse import ServerSentEvent
@@ -52,10 +52,13 @@ _utf8_types = {
 
 def content_type_value(media_type: str, encoding: str) -> str:
     """The Content-Type for ``media_type``: text types (``text/*``, JavaScript, XML, SVG)
-    get ``; charset=encoding`` unless they name a charset already."""
-    if (
-        media_type.startswith("text/") or media_type in _TEXT_LIKE
-    ) and "charset=" not in media_type:
+    get ``; charset=encoding`` unless they name a charset already.
+
+    The type and the parameter names are matched case-insensitively (RFC 9110 §8.3.1,
+    §5.6.6: "Parameter names are case-insensitive"), so ``CHARSET=`` counts.
+    """
+    main, params = parse_parameters(media_type)
+    if (main.startswith("text/") or main in _TEXT_LIKE) and "charset" not in params:
         return f"{media_type}; charset={encoding}"
     return media_type
 
