@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from asgikit.cookies import Cookie, ResponseCookies, parse_cookie_header
 from asgikit.errors import ContentTooLargeError, HeaderValueError, InvalidEncodingError
 from asgikit.multivalue import MultiValueDict
+from asgikit.query import parse_urlencoded
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
-from asgikit.query import parse_urlencoded
 
 
 @pytest.mark.parametrize(
