@@ -161,6 +161,7 @@ class RequestState:
     """Everything one request knows, shared by every ``Request`` over its scope."""
 
     __slots__ = (
+        "bodyless",
         "cookies",
         "extras",
         "headers",
@@ -179,6 +180,8 @@ class RequestState:
         self.inbound: Inbound | None = None
         self.settings: ResponseSettings | None = None
         self.phase = NEW
+        # A started response that sends no body bytes (HEAD; 1xx, 204, 304).
+        self.bodyless = False
         self.max_body_size = DEFAULT_MAX_BODY_SIZE
         self.max_query_params = DEFAULT_MAX_QUERY_PARAMS
         # What optional packages keep per request (the websocket, ...), by package name.

@@ -121,7 +121,7 @@ class ResponseWriter:
         # A response that ends within WATCH_DELAY never needs a watcher; a timer costs a
         # fraction of a task, so the watcher starts only for the responses that last.
         self._timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self._watch)
-        if _spec_version(request._scope) >= (2, 4) or response.is_head:
+        if _spec_version(request._scope) >= (2, 4) or request._state.bodyless:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
             return response.write
         return fast_writer(request._state, request._send)
