@@ -31,6 +31,10 @@ STATE_KEY = "asgikit.request"
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_MAX_QUERY_PARAMS = 1000
+# The most body bytes queued for a later read while a streamed response watches for a
+# gone client and nobody reads the body: past it the body is dropped, so that many such
+# requests cannot hold max_body_size each.
+MAX_PENDING_BODY = 1024 * 1024
 
 # Body phases.
 UNREAD = 0
@@ -126,7 +130,8 @@ class Inbound:
         ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
         waits for it to drain the queue; if nobody reads the body, it is dropped (a later
         read raises :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a
-        gone client is noticed however much body it was sending.
+        gone client is noticed however much body it was sending. Unless a reader is
+        streaming, the queue never holds more than ``max_pending`` bytes.
         """
         while not self.disconnected:
             if self.receiving:
@@ -146,11 +151,20 @@ class Inbound:
                 if message["type"] == "http.disconnect":
                     self.disconnected = True
                     break
+                size = len(message.get("body", b""))
+                if (
+                    self.phase != DISCARDED
+                    and self.phase != STREAMING
+                    and self.pending_bytes + size > max_pending
+                ):
+                    self.pending = None
+                    self.pending_bytes = 0
+                    self.phase = DISCARDED
                 if self.phase != DISCARDED:
                     if self.pending is None:
                         self.pending = deque()
                     self.pending.append(message)
-                    self.pending_bytes += len(message.get("body", b""))
+                    self.pending_bytes += size
             finally:
                 self.receiving = False
                 if self.waiters:
