@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from asgikit.asgi import Message
-from asgikit.errors import BodyStateError, ClientDisconnectedError
+from asgikit.errors import BodyStateError, ClientDisconnectedError, ResponseStateError
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
 
@@ -150,3 +150,39 @@ async def test_an_unread_body_is_kept_up_to_one_mib(size: int, kept: bool) -> No
     else:
         with pytest.raises(BodyStateError, match="dropped"):
             await request.read_bytes()
+
+
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_the_writer_refuses_every_write_once_the_response_moved_on(
+    spec_version: str,
+) -> None:
+    channel = Channel.with_body()
+    request = Request(http_scope(spec_version=spec_version), channel.receive, channel.send)
+    with pytest.raises(ResponseStateError, match="already finished"):
+        async with request.response_writer() as write:
+            await write(b"a")
+            await request.response.end(b"b")
+            await write(b"c")
+    for _ in range(3):  # and again: the refusal does not wear off
+        with pytest.raises(ResponseStateError, match="already finished"):
+            await write(b"d")
+    assert channel.body == b"ab"
+
+
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_the_writer_refuses_every_write_once_the_client_left(spec_version: str) -> None:
+    channel = Channel.with_body()
+    request = Request(http_scope(spec_version=spec_version), channel.receive, channel.send)
+    other = Request(request.scope, channel.receive, channel.send)
+    with pytest.raises(ClientDisconnectedError):  # leaving the block cannot end it either
+        async with request.response_writer() as write:
+            await write(b"a")
+            channel.send_error = OSError("gone")
+            # Another Request over the scope learns the client left (ASGI 2.4 send error).
+            with pytest.raises(ClientDisconnectedError):
+                await other.response.write(b"b")
+            channel.send_error = None
+            for _ in range(3):
+                with pytest.raises(ClientDisconnectedError):
+                    await write(b"c")
+    assert channel.body == b"a"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Message, Receive
@@ -182,6 +183,7 @@ class RequestState:
         "inbound",
         "max_body_size",
         "max_query_params",
+        "on_stop",
         "phase",
         "query",
         "settings",
@@ -196,6 +198,9 @@ class RequestState:
         self.phase = NEW
         # A started response that sends no body bytes (HEAD; 1xx, 204, 304).
         self.bodyless = False
+        # Called when a started response moves on (FINISHED, ABORTED): a streaming writer
+        # uses it to check the phase only then, not on every write.
+        self.on_stop: Callable[[], None] | None = None
         self.max_body_size = DEFAULT_MAX_BODY_SIZE
         self.max_query_params = DEFAULT_MAX_QUERY_PARAMS
         # What optional packages keep per request (the websocket, ...), by package name.
@@ -211,7 +216,13 @@ class RequestState:
         """The client is gone: reads fail from now on, and a started response is ABORTED."""
         self.get_inbound().disconnected = True
         if self.phase == STARTED:
-            self.phase = ABORTED
+            self.stop(ABORTED)
+
+    def stop(self, phase: int) -> None:
+        """Move a started response to ``phase`` (FINISHED or ABORTED), telling its writer."""
+        self.phase = phase
+        if self.on_stop is not None:
+            self.on_stop()
 
     def get_settings(self) -> ResponseSettings:
         settings = self.settings

@@ -134,7 +134,7 @@ def _lost(state: RequestState, exc: OSError) -> ClientDisconnectedError:
     """A send failed because the client is gone (ASGI 2.4): the response is ABORTED,
     whatever it had reached, and nothing more can be sent or read."""
     state.get_inbound().disconnected = True
-    state.phase = ABORTED
+    state.stop(ABORTED)
     _freeze(state.settings, ABORTED)
     error = ClientDisconnectedError("the client disconnected")
     error.__cause__ = exc
@@ -358,7 +358,7 @@ class Response:
             self._send,
             {"type": "http.response.body", "body": b"" if state.bodyless else data},
         )
-        state.phase = FINISHED
+        state.stop(FINISHED)
 
     async def end_with(self, message: Message) -> None:
         """Finish a started response with a message of a server extension.
@@ -370,4 +370,4 @@ class Response:
         if state.phase != STARTED:
             raise _unwritable("end", state.phase)
         await _emit(state, self._send, message)
-        state.phase = FINISHED
+        state.stop(FINISHED)
