@@ -104,3 +104,25 @@ def test_event_stream_ends_when_a_client_leaves_mid_body(server: Any) -> None:
             received += chunk
     response = httpx.get(f"{server.url}/stream-closed", timeout=15)
     assert response.text == "closed"
+
+
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian", "hypercorn"])
+def test_a_client_leaving_an_endless_stream_stops_it(
+    serve: Callable[..., Any], server_name: str
+) -> None:
+    """The client reads a little of an endless stream and leaves. The producer awaits
+    nothing but write(), and these servers' send() returns to a gone client without
+    yielding: the server must still answer the next request, and the app must see
+    ClientDisconnectedError (issue 10, item 17)."""
+    running = serve("core_app:app", server_name)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=30) as sock:
+        sock.sendall(b"GET /endless HTTP/1.1\r\nHost: t\r\n\r\n")
+        received = 0
+        while received < 65536:
+            chunk = sock.recv(65536)
+            assert chunk, "the server closed before sending the stream"
+            received += len(chunk)
+    # A frozen server would never answer this; the timeout only guards against a hang.
+    response = httpx.get(f"{running.url}/endless-outcome", timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.text == "ClientDisconnectedError"

@@ -7,6 +7,7 @@ from typing import Any
 
 from lifespan import run_lifespan
 
+from asgikit.errors import ClientDisconnectedError
 from asgikit.requests import Request
 
 
@@ -57,6 +58,28 @@ async def ticks() -> Any:
         stream_closed.set()
 
 
+endless_done = asyncio.Event()
+endless_outcome: list[str] = []
+
+
+async def endless(request: Request) -> None:
+    """A producer that awaits nothing but write(): only the writer can let the event loop
+    see the client leave."""
+    outcome = "returned"
+    try:
+        async with request.response_writer(media_type="application/octet-stream") as write:
+            while True:
+                await write(b"x" * 65536)
+    except ClientDisconnectedError:
+        outcome = "ClientDisconnectedError"
+    except BaseException as exc:
+        outcome = type(exc).__name__
+        raise
+    finally:
+        endless_outcome.append(outcome)
+        endless_done.set()
+
+
 async def app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         await run_lifespan(receive, send)
@@ -77,6 +100,16 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
             await request.respond_text("still streaming", status=504)
             return
         await request.respond_text("closed")
+    elif path == "/endless":
+        await endless(Request(scope, receive, send))
+    elif path == "/endless-outcome":
+        request = Request(scope, receive, send)
+        try:
+            await asyncio.wait_for(endless_done.wait(), 30)  # a guard against a hang only
+        except TimeoutError:
+            await request.respond_text("still streaming", status=504)
+            return
+        await request.respond_text(",".join(endless_outcome))
     elif path == "/stream":
         request = Request(scope, receive, send)
         async with request.response_writer(media_type="text/plain") as write:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -12,6 +12,8 @@ from asgikit.cookies import Cookie, ResponseCookies, parse_cookie_header
 from asgikit.errors import ContentTooLargeError, HeaderValueError, InvalidEncodingError
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
+from asgikit.requests import Request
+from asgikit.testing import Channel, http_scope
 
 
 @pytest.mark.parametrize(
@@ -184,3 +186,48 @@ def test_multivalue_dict_accessors() -> None:
 def test_urlencoded_refuses_unsafe_charsets(charset: str) -> None:
     with pytest.raises(InvalidEncodingError):
         parse_urlencoded(b"a=%61%80", encoding=charset, errors="strict")
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        datetime.max.replace(tzinfo=timezone(-timedelta(hours=1))),  # past year 9999 in UTC
+        datetime.min.replace(tzinfo=timezone(timedelta(hours=1))),  # before year 1 in UTC
+    ],
+)
+async def test_an_expires_that_overflows_in_utc_is_refused_at_set(expires: datetime) -> None:
+    channel = Channel.with_body()
+    request = Request(http_scope(), channel.receive, channel.send)
+    with pytest.raises(HeaderValueError, match="expires"):
+        request.response.cookies.set("a", "1", expires=expires)
+    # Refused at set(), so a response (an error page, say) still goes out.
+    await request.respond_text("ok")
+    assert channel.status == 200
+
+
+_offsets = st.timedeltas(
+    min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)
+)
+_expires = st.one_of(
+    st.none(),
+    st.datetimes(),
+    st.datetimes(timezones=st.builds(timezone, _offsets)),
+    st.builds(
+        lambda when, offset: when.replace(tzinfo=timezone(offset)),
+        st.sampled_from([datetime.min, datetime.max]),
+        _offsets,
+    ),
+)
+
+
+@given(_expires, st.one_of(st.none(), st.integers()))
+def test_every_cookie_set_accepts_can_be_serialised(
+    expires: datetime | None, max_age: int | None
+) -> None:
+    cookies = ResponseCookies()
+    try:
+        cookies.set("a", "1", expires=expires, max_age=max_age)
+    except HeaderValueError:
+        return
+    [(name, value)] = cookies.header_lines()
+    assert name == b"set-cookie" and value.startswith(b"a=1")

@@ -194,3 +194,39 @@ def test_mutable_headers_lines() -> None:
     del headers["set-cookie"]
     assert "set-cookie" not in headers and "x-b" in headers
     assert headers.items() == [("x-a", "3"), ("x-b", "9")]
+
+
+def test_a_name_repeated_in_different_cases_keeps_every_value() -> None:
+    # RFC 9110 §5.3: field names are case-insensitive, and every line of a name counts.
+    headers = Headers([(b"X-A", b"1"), (b"x-a", b"2")])
+    assert headers.get_all("x-a") == ["1", "2"]
+    assert headers.get_all("X-A") == ["1", "2"]
+    assert headers.get("x-a") == "1"
+    assert list(headers) == ["x-a"]
+
+
+_header_names = st.sampled_from(["a", "A", "x-a", "X-A", "X-a", "b", "B", "c-d", "C-D"])
+_header_values = st.binary(max_size=3).map(lambda v: v.replace(b"\r", b"").replace(b"\n", b""))
+
+
+@given(
+    st.lists(st.tuples(_header_names, _header_values), max_size=12),
+    st.lists(_header_names, max_size=6),
+)
+def test_headers_match_a_case_insensitive_list_model(
+    lines: list[tuple[str, bytes]], lookups: list[str]
+) -> None:
+    raw = [(name.encode("latin-1"), value) for name, value in lines]
+
+    def model_all(name: str) -> list[str]:
+        return [v.decode("latin-1") for n, v in raw if n.lower() == name.lower().encode()]
+
+    # Each lookup order matters: the index is built lazily by the first one.
+    headers = Headers(raw)
+    for name in lookups:
+        expected = model_all(name)
+        assert headers.get_all(name) == expected
+        assert headers.get(name) == (expected[0] if expected else None)
+        assert (name in headers) == bool(expected)
+    assert list(Headers(raw)) == list(dict.fromkeys(n.lower().decode("latin-1") for n, _ in raw))
+    assert len(Headers(raw)) == len({n.lower() for n, _ in raw})

@@ -51,6 +51,20 @@ _is_cookie_value = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*").fu
 _is_attribute_value = re.compile(r"[\x20-\x3a\x3c-\x7e]*").fullmatch
 
 
+def _format_expires(expires: object) -> str:
+    """The IMF-fixdate of ``expires`` (RFC 9110 §5.6.7), a naive datetime taken as UTC;
+    :class:`HeaderValueError` when it is no datetime or falls outside years 1-9999 in UTC."""
+    if not isinstance(expires, datetime):
+        raise HeaderValueError(f"cookie expires must be a datetime, got {expires!r}")
+    try:
+        when = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+        return format_datetime(when.astimezone(UTC), usegmt=True)
+    except (OverflowError, ValueError):
+        raise HeaderValueError(
+            f"cookie expires {expires!r} is outside years 1-9999 once converted to UTC"
+        ) from None
+
+
 class Cookie:
     """One Set-Cookie line. Build it with :meth:`ResponseCookies.set`."""
 
@@ -96,8 +110,8 @@ class Cookie:
                 )
         if max_age is not None and (type(max_age) is not int):
             raise HeaderValueError(f"cookie max_age must be an int, got {max_age!r}")
-        if expires is not None and not isinstance(expires, datetime):
-            raise HeaderValueError(f"cookie expires must be a datetime, got {expires!r}")
+        if expires is not None:
+            _format_expires(expires)  # refused now, not when every response is sent
         if samesite is not None and samesite not in ("lax", "strict", "none"):
             raise HeaderValueError(
                 f"cookie samesite must be 'lax', 'strict' or 'none', not {samesite!r}"
@@ -125,8 +139,7 @@ class Cookie:
         """The Set-Cookie header value for this cookie."""
         parts = [f"{self.name}={self.value}"]
         if self.expires is not None:
-            when = self.expires if self.expires.tzinfo else self.expires.replace(tzinfo=UTC)
-            parts.append(f"Expires={format_datetime(when.astimezone(UTC), usegmt=True)}")
+            parts.append(f"Expires={_format_expires(self.expires)}")
         if self.max_age is not None:
             parts.append(f"Max-Age={self.max_age}")
         if self.domain is not None:

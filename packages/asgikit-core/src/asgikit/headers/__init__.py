@@ -101,33 +101,25 @@ class Headers(Mapping[str, str]):
 
     The index is built on first lookup, at C speed for the usual case: names lower-cased
     by the server (as the ASGI spec asks) and each sent once. Repeated names, and names a
-    non-conforming server did not lower-case, take a slower path that handles them.
+    non-conforming server did not lower-case, take a slower path that merges every case
+    of a name (RFC 9110 §5.3: field names are case-insensitive).
     """
 
-    __slots__ = ("_first", "_multi", "_normal", "_raw")
+    __slots__ = ("_first", "_multi", "_raw")
 
     def __init__(self, raw: Iterable[tuple[bytes, bytes]] = ()) -> None:
         self._raw = raw if isinstance(raw, list) else list(raw)
         self._first: dict[bytes, bytes] | None = None
         self._multi: dict[bytes, list[bytes]] | None = None
-        self._normal = False  # names known to be lower case
 
     def _index(self) -> dict[bytes, bytes]:
         raw = self._raw
         first: dict[bytes, bytes] = dict(raw)
-        if len(first) != len(raw):  # a repeated name: the slow path keeps every value
+        # A repeated name, or a name not in lower case (which may repeat another in a
+        # different case): the slow path lower-cases and keeps every value.
+        if len(first) != len(raw) or (first and not b"".join(first).islower()):
             first = self._rebuild()
         self._first = first
-        return first
-
-    def _normalize(self) -> dict[bytes, bytes]:
-        """Make sure every name is lower case; returns the index."""
-        first = self._index() if self._first is None else self._first
-        if not self._normal:
-            self._normal = True
-            joined = b"".join(first)
-            if joined != joined.lower():
-                first = self._first = self._rebuild()
         return first
 
     def _rebuild(self) -> dict[bytes, bytes]:
@@ -144,17 +136,13 @@ class Headers(Mapping[str, str]):
             else:
                 first[key] = value
         self._multi = multi or None
-        self._normal = True
         return first
 
     def _get(self, name: str) -> bytes | None:
         key = _name_key(name)
         if key is None:
             return None
-        value = (self._index() if self._first is None else self._first).get(key)
-        if value is None and not self._normal:
-            value = self._normalize().get(key)
-        return value
+        return (self._index() if self._first is None else self._first).get(key)
 
     @property
     def raw(self) -> RawHeaders:
@@ -197,10 +185,10 @@ class Headers(Mapping[str, str]):
         return isinstance(name, str) and self._get(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return (_decode_name(name) for name in self._normalize())
+        return (_decode_name(name) for name in self._first or self._index())
 
     def __len__(self) -> int:
-        return len(self._normalize())
+        return len(self._first or self._index())
 
     def __repr__(self) -> str:
         return f"Headers({[(n.decode('latin-1'), v.decode('latin-1')) for n, v in self._raw]!r})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Message, Receive
@@ -31,6 +32,10 @@ STATE_KEY = "asgikit.request"
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_MAX_QUERY_PARAMS = 1000
+# The most body bytes queued for a later read while a streamed response watches for a
+# gone client and nobody reads the body: past it the body is dropped, so that many such
+# requests cannot hold max_body_size each.
+MAX_PENDING_BODY = 1024 * 1024
 
 # Body phases.
 UNREAD = 0
@@ -126,7 +131,8 @@ class Inbound:
         ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
         waits for it to drain the queue; if nobody reads the body, it is dropped (a later
         read raises :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a
-        gone client is noticed however much body it was sending.
+        gone client is noticed however much body it was sending. Unless a reader is
+        streaming, the queue never holds more than ``max_pending`` bytes.
         """
         while not self.disconnected:
             if self.receiving:
@@ -146,11 +152,20 @@ class Inbound:
                 if message["type"] == "http.disconnect":
                     self.disconnected = True
                     break
+                size = len(message.get("body", b""))
+                if (
+                    self.phase != DISCARDED
+                    and self.phase != STREAMING
+                    and self.pending_bytes + size > max_pending
+                ):
+                    self.pending = None
+                    self.pending_bytes = 0
+                    self.phase = DISCARDED
                 if self.phase != DISCARDED:
                     if self.pending is None:
                         self.pending = deque()
                     self.pending.append(message)
-                    self.pending_bytes += len(message.get("body", b""))
+                    self.pending_bytes += size
             finally:
                 self.receiving = False
                 if self.waiters:
@@ -161,12 +176,14 @@ class RequestState:
     """Everything one request knows, shared by every ``Request`` over its scope."""
 
     __slots__ = (
+        "bodyless",
         "cookies",
         "extras",
         "headers",
         "inbound",
         "max_body_size",
         "max_query_params",
+        "on_stop",
         "phase",
         "query",
         "settings",
@@ -179,6 +196,11 @@ class RequestState:
         self.inbound: Inbound | None = None
         self.settings: ResponseSettings | None = None
         self.phase = NEW
+        # A started response that sends no body bytes (HEAD; 1xx, 204, 304).
+        self.bodyless = False
+        # Called when a started response moves on (FINISHED, ABORTED): a streaming writer
+        # uses it to check the phase only then, not on every write.
+        self.on_stop: Callable[[], None] | None = None
         self.max_body_size = DEFAULT_MAX_BODY_SIZE
         self.max_query_params = DEFAULT_MAX_QUERY_PARAMS
         # What optional packages keep per request (the websocket, ...), by package name.
@@ -194,7 +216,13 @@ class RequestState:
         """The client is gone: reads fail from now on, and a started response is ABORTED."""
         self.get_inbound().disconnected = True
         if self.phase == STARTED:
-            self.phase = ABORTED
+            self.stop(ABORTED)
+
+    def stop(self, phase: int) -> None:
+        """Move a started response to ``phase`` (FINISHED or ABORTED), telling its writer."""
+        self.phase = phase
+        if self.on_stop is not None:
+            self.on_stop()
 
     def get_settings(self) -> ResponseSettings:
         settings = self.settings

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from asgikit.asgi import Send
 from asgikit.errors import ClientDisconnectedError
-from asgikit.requests._state import RequestState
-from asgikit.responses import ServerSentEvent, _unwritable
+from asgikit.requests._state import MAX_PENDING_BODY, RequestState
+from asgikit.responses import ServerSentEvent, _lost, _unwritable
 from asgikit.responses._phase import STARTED
 
 if TYPE_CHECKING:
@@ -19,18 +19,85 @@ if TYPE_CHECKING:
 
 # Seconds a streamed response runs before a task starts watching for a gone client.
 WATCH_DELAY = 0.05
+# Writes between two pauses of a streamed response. Servers before ASGI 2.4 return from
+# send() to a gone client without yielding to the event loop (uvicorn, granian,
+# hypercorn), so a producer that awaits nothing else would never let the loop run: not
+# the watcher, nor any other request. A pause every PAUSE_EVERY writes costs one loop turn
+# where it is needed, none on short responses, and one integer per write (counting bytes
+# too cost a measurable share of a 1 KiB write).
+PAUSE_EVERY = 256
 
 
-def fast_writer(state: RequestState, send: Send) -> Callable[[bytes], Any]:
+def fast_writer(
+    state: RequestState, send: Send, pause: Callable[[Awaitable[None]], Awaitable[None]]
+) -> Callable[[bytes], Awaitable[None]]:
     """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
-    client: it hands back ``send``'s own awaitable instead of adding a frame per chunk.
-    A gone client moves the response to ABORTED, so one comparison guards each chunk."""
-    started = STARTED  # a closure variable: cheaper per chunk than a global
+    client: it hands back ``send``'s own awaitable instead of adding a frame per chunk,
+    except every :data:`PAUSE_EVERY` writes, when ``pause`` wraps it.
+
+    One countdown guards each chunk: it reaches zero every PAUSE_EVERY writes, and at once
+    when the response leaves STARTED (the state calls ``on_stop``), so the phase is
+    checked then instead of on every write.
+    """
+    started = STARTED
+    left = PAUSE_EVERY
+
+    def stop() -> None:
+        nonlocal left
+        left = 0
+
+    state.on_stop = stop
 
     def write(data: bytes) -> Awaitable[None]:
+        nonlocal left
+        left -= 1
+        if left > 0:
+            return send({"type": "http.response.body", "body": data, "more_body": True})
         if state.phase != started:
             raise _unwritable("write", state.phase)
-        return send({"type": "http.response.body", "body": data, "more_body": True})
+        left = PAUSE_EVERY
+        return pause(send({"type": "http.response.body", "body": data, "more_body": True}))
+
+    return write
+
+
+def checked_writer(
+    state: RequestState, send: Send, pause: Callable[[], Awaitable[None]]
+) -> Callable[[bytes], Awaitable[None]]:
+    """A ``write`` for ASGI 2.4 servers, whose ``send()`` raises ``OSError`` for a gone
+    client, and for responses without a body: :meth:`Response.write` with a
+    ``pause()`` every :data:`PAUSE_EVERY` writes, in one frame, guarded as
+    :func:`fast_writer` is."""
+    started = STARTED
+    left = PAUSE_EVERY
+
+    def stop() -> None:
+        nonlocal left
+        left = 0
+
+    state.on_stop = stop
+
+    async def write(data: bytes) -> None:
+        nonlocal left
+        left -= 1
+        if left <= 0:
+            if state.phase != started:
+                raise _unwritable("write", state.phase)
+            left = PAUSE_EVERY
+            await send_data(data)
+            await pause()
+        elif data and not state.bodyless:
+            try:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            except OSError as exc:
+                raise _lost(state, exc) from exc
+
+    async def send_data(data: bytes) -> None:
+        if data and not state.bodyless:
+            try:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            except OSError as exc:
+                raise _lost(state, exc) from exc
 
     return write
 
@@ -109,7 +176,7 @@ class ResponseWriter:
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[Any] | None = None
 
-    async def __aenter__(self) -> Callable[[bytes], Any]:
+    async def __aenter__(self) -> Callable[[bytes], Awaitable[None]]:
         self._task = asyncio.current_task()
         request = self._request
         response = request.response
@@ -118,23 +185,40 @@ class ResponseWriter:
             media_type=self._media_type or response.media_type or "application/octet-stream",
             content_length=self._content_length,
         )
-        # A response that ends within WATCH_DELAY never needs a watcher; a timer costs a
-        # fraction of a task, so the watcher starts only for the responses that last.
+        # A response that ends within WATCH_DELAY, or before its first pause, never
+        # needs a watcher; a timer costs a fraction of a task, so the watcher starts
+        # only for the responses that last or that send much.
         self._timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self._watch)
-        if _spec_version(request._scope) >= (2, 4) or response.is_head:
+        if _spec_version(request._scope) >= (2, 4) or request._state.bodyless:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
-            return response.write
-        return fast_writer(request._state, request._send)
+            return checked_writer(request._state, request._send, self._yield)
+        return fast_writer(request._state, request._send, self._pause)
+
+    async def _pause(self, sending: Awaitable[None]) -> None:
+        """Send, then :meth:`_yield`."""
+        await sending
+        await self._yield()
+
+    async def _yield(self) -> None:
+        """Make sure the watcher runs, and give the event loop a turn: there the watcher
+        sees a gone client (and cancels this task) and other requests go on."""
+        if self._watcher is None:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._watch()
+        await asyncio.sleep(0)
 
     def _watch(self) -> None:
         self._timer = None
         task = self._task
-        if task is not None and not task.done():
+        if task is not None and not task.done() and self._watcher is None:
             self._watcher = asyncio.get_running_loop().create_task(self._stop_when_gone(task))
 
     async def _stop_when_gone(self, task: asyncio.Task[Any]) -> None:
         state = self._request._state
-        await state.get_inbound().watch_disconnect(self._request._receive, state.max_body_size)
+        await state.get_inbound().watch_disconnect(
+            self._request._receive, min(state.max_body_size, MAX_PENDING_BODY)
+        )
         state.mark_disconnected()
         task.cancel()
 

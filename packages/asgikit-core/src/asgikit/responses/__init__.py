@@ -12,7 +12,11 @@ A response moves NEW → STARTED → FINISHED, in that order only::
      └───────────────respond_*(...)───────────────────▲
 
 A move the machine does not allow raises :class:`~asgikit.errors.ResponseStateError`
-naming the state and the action. HEAD requests get every header and no body.
+naming the state and the action. A phase is recorded only once the send that makes it
+true has succeeded: a response refused for its settings (a bad status or header) leaves
+the state as it was, and a send that fails because the client is gone (``OSError``,
+ASGI 2.4) leaves it ABORTED. HEAD requests, and 1xx, 204 and 304 responses, get their
+headers and no body (RFC 9110 §15.3.5, §15.4.5), streamed or not.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from asgikit.errors import (
     HeaderValueError,
     ResponseStateError,
 )
-from asgikit.headers import MutableHeaders, encode_header_value
+from asgikit.headers import MutableHeaders, encode_header_value, parse_parameters
 from asgikit.responses._phase import ABORTED, FINISHED, NEW, STARTED
 from asgikit.responses._phase import NAMES as PHASE_NAMES
 from asgikit.responses._sse import ServerSentEvent
@@ -52,10 +56,13 @@ _utf8_types = {
 
 def content_type_value(media_type: str, encoding: str) -> str:
     """The Content-Type for ``media_type``: text types (``text/*``, JavaScript, XML, SVG)
-    get ``; charset=encoding`` unless they name a charset already."""
-    if (
-        media_type.startswith("text/") or media_type in _TEXT_LIKE
-    ) and "charset=" not in media_type:
+    get ``; charset=encoding`` unless they name a charset already.
+
+    The type and the parameter names are matched case-insensitively (RFC 9110 §8.3.1,
+    §5.6.6: "Parameter names are case-insensitive"), so ``CHARSET=`` counts.
+    """
+    main, params = parse_parameters(media_type)
+    if (main.startswith("text/") or main in _TEXT_LIKE) and "charset" not in params:
         return f"{media_type}; charset={encoding}"
     return media_type
 
@@ -87,7 +94,8 @@ def _header_lines(
     settings: ResponseSettings | None, media_type: str | None, length: int | None
 ) -> list[tuple[bytes, bytes]]:
     """The header lines of a response: Content-Type, Content-Length, then the headers
-    and cookies the application set (a Content-Type or Content-Length it set wins)."""
+    and cookies the application set (a Content-Type or Content-Length it set wins).
+    Raises :class:`HeaderValueError` for a bad media type, having changed nothing."""
     lines: list[tuple[bytes, bytes]] = []
     if settings is None:
         if media_type is not None:
@@ -96,10 +104,6 @@ def _header_lines(
             lines.append((b"content-length", b"%d" % length))
         return lines
     extra = settings.headers
-    if extra is not None:
-        extra.freeze("response already started")
-    if settings.cookies is not None:
-        settings.cookies.freeze("response already started")
     if media_type is not None and (extra is None or "content-type" not in extra):
         lines.append((b"content-type", _content_type_header(media_type, settings.encoding)))
     if length is not None and (extra is None or "content-length" not in extra):
@@ -111,14 +115,39 @@ def _header_lines(
     return lines
 
 
+def _no_body(status: int) -> bool:
+    """RFC 9110 §15.2, §15.3.5, §15.4.5: 1xx, 204 and 304 responses have no content."""
+    return status < 200 or status == 204 or status == 304
+
+
+def _freeze(settings: ResponseSettings | None, phase: int) -> None:
+    """What was sent cannot change: the headers and cookies refuse changes from now on."""
+    if settings is not None:
+        reason = f"response already {PHASE_NAMES[phase]}"
+        if settings.headers is not None:
+            settings.headers.freeze(reason)
+        if settings.cookies is not None:
+            settings.cookies.freeze(reason)
+
+
+def _lost(state: RequestState, exc: OSError) -> ClientDisconnectedError:
+    """A send failed because the client is gone (ASGI 2.4): the response is ABORTED,
+    whatever it had reached, and nothing more can be sent or read."""
+    state.get_inbound().disconnected = True
+    state.stop(ABORTED)
+    _freeze(state.settings, ABORTED)
+    error = ClientDisconnectedError("the client disconnected")
+    error.__cause__ = exc
+    return error
+
+
 async def _emit(state: RequestState, send: Send, message: Message) -> None:
     """``send(message)``, turning the OSError of a gone client (ASGI 2.4) into
     :class:`ClientDisconnectedError`."""
     try:
         await send(message)
     except OSError as exc:
-        state.mark_disconnected()
-        raise ClientDisconnectedError("the client disconnected") from exc
+        raise _lost(state, exc) from exc
 
 
 async def _send_whole(
@@ -130,7 +159,8 @@ async def _send_whole(
     media_type: str | None,
 ) -> None:
     """Start and finish a response in one go. ``media_type`` is sent as given; 1xx, 204
-    and 304 responses go without body or Content-Length (RFC 9110 §6.4.1, §8.6)."""
+    and 304 responses go without body or Content-Length (RFC 9110 §6.4.1, §8.6).
+    The phase moves with each send that succeeds: STARTED, then FINISHED."""
     if state.phase != NEW:
         raise _state_error("respond", state.phase)
     settings = state.settings
@@ -144,20 +174,21 @@ async def _send_whole(
             headers = [(b"content-type", content_type), (b"content-length", length)]
     else:
         status = check_status(status) if status is not None else settings.status  # type: ignore[union-attr]
-        if status < 200 or status == 204 or status == 304:
+        if _no_body(status):
             headers = _header_lines(settings, None, None)
             body = b""
         else:
             headers = _header_lines(settings, media_type, len(body))
-    state.phase = FINISHED
     if scope.get("method") == "HEAD":
         body = b""
     try:
         await send({"type": "http.response.start", "status": status, "headers": headers})
+        state.phase = STARTED
+        _freeze(settings, STARTED)
         await send({"type": "http.response.body", "body": body})
     except OSError as exc:
-        state.mark_disconnected()
-        raise ClientDisconnectedError("the client disconnected") from exc
+        raise _lost(state, exc) from exc
+    state.phase = FINISHED
 
 
 def check_status(value: object) -> int:
@@ -254,7 +285,8 @@ class Response:
 
     @property
     def is_started(self) -> bool:
-        """Whether the status line and headers were sent."""
+        """Whether the status line and headers were sent, or the client left while the
+        response was being sent (ABORTED: nothing more can be sent)."""
         return self._state.phase != NEW
 
     @property
@@ -290,16 +322,17 @@ class Response:
             media_type = settings.media_type
         if content_length is None and settings is not None:
             content_length = settings.length
-        state.phase = STARTED
+        bodyless = _no_body(status)
+        if bodyless:  # no Content-Type or Content-Length, as respond_* sends them
+            headers = _header_lines(settings, None, None)
+        else:
+            headers = _header_lines(settings, media_type, content_length)
         await _emit(
-            state,
-            self._send,
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": _header_lines(settings, media_type, content_length),
-            },
+            state, self._send, {"type": "http.response.start", "status": status, "headers": headers}
         )
+        state.phase = STARTED
+        state.bodyless = bodyless or self._head
+        _freeze(settings, STARTED)
 
     async def write(self, data: bytes) -> None:
         """Send a piece of the body; the response must be started and not finished.
@@ -309,22 +342,23 @@ class Response:
         state = self._state
         if state.phase != STARTED:
             raise _unwritable("write", state.phase)
-        if data and not self._head:
+        if data and not state.bodyless:
             try:
                 await self._send({"type": "http.response.body", "body": data, "more_body": True})
             except OSError as exc:
-                state.mark_disconnected()
-                raise ClientDisconnectedError("the client disconnected") from exc
+                raise _lost(state, exc) from exc
 
     async def end(self, data: bytes = b"") -> None:
         """Send the last piece of the body; STARTED → FINISHED."""
         state = self._state
         if state.phase != STARTED:
             raise _unwritable("end", state.phase)
-        state.phase = FINISHED
         await _emit(
-            state, self._send, {"type": "http.response.body", "body": b"" if self._head else data}
+            state,
+            self._send,
+            {"type": "http.response.body", "body": b"" if state.bodyless else data},
         )
+        state.stop(FINISHED)
 
     async def end_with(self, message: Message) -> None:
         """Finish a started response with a message of a server extension.
@@ -335,5 +369,5 @@ class Response:
         state = self._state
         if state.phase != STARTED:
             raise _unwritable("end", state.phase)
-        state.phase = FINISHED
         await _emit(state, self._send, message)
+        state.stop(FINISHED)

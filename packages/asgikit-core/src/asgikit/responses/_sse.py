@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from asgikit.errors import HeaderValueError
 
 __all__ = ["ServerSentEvent"]
+
+_surrogate = re.compile("[\ud800-\udfff]")
 
 
 class ServerSentEvent:
@@ -13,6 +17,7 @@ class ServerSentEvent:
     ``data`` may span lines (each becomes its own ``data:`` line); ``event`` and ``id``
     may not hold CR, LF or (``id``) NUL, since those would forge other fields; ``retry``
     is the reconnection time in milliseconds; ``comment`` alone makes a keep-alive.
+    A lone surrogate, which UTF-8 cannot hold, is sent as U+FFFD.
     """
 
     __slots__ = ("comment", "data", "event", "id", "retry")
@@ -51,7 +56,13 @@ class ServerSentEvent:
         if self.data is not None:
             data_lines = self.data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             lines.extend(f"data: {line}" for line in data_lines)
-        return ("\n".join(lines) + "\n\n").encode("utf-8")
+        text = "\n".join(lines) + "\n\n"
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate cannot be UTF-8: it becomes U+FFFD, as a browser turns a
+            # string into the scalar values it encodes (WHATWG Infra, "scalar value string").
+            return _surrogate.sub("\ufffd", text).encode("utf-8")
 
     def __repr__(self) -> str:
         return f"ServerSentEvent({self.encode()!r})"
