@@ -291,6 +291,39 @@ def typing_problems(good: str, bad: str, mypy_output: str) -> list[str]:
     return problems
 
 
+def type_check_snippets(python: Path, dist: str, where: Path) -> str:
+    """Run ``python -m mypy --strict`` in ``where`` on ``dist``'s good and bad snippets.
+
+    Raise :class:`CheckFailed` unless the good one is clean and exactly the ``# ERROR``
+    lines of the bad one are reported; return the line to print when they are.
+    """
+    good_path, bad_path = typing_snippets(dist)
+    if not (good_path.is_file() and bad_path.is_file()):
+        raise CheckFailed(
+            f"no typing snippets for {dist}: write {good_path.relative_to(ROOT)} "
+            f"and {bad_path.relative_to(ROOT)}"
+        )
+    good = good_path.read_text(encoding="utf-8")
+    bad = bad_path.read_text(encoding="utf-8")
+    (where / "good.py").write_text(good, encoding="utf-8")
+    (where / "bad.py").write_text(bad, encoding="utf-8")
+    (where / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    mypy = subprocess.run(
+        [str(python), "-m", "mypy", "--config-file", "mypy.ini", "good.py", "bad.py"],
+        cwd=where, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False,
+    )  # fmt: skip
+    found = typing_problems(good, bad, mypy.stdout)
+    if mypy.returncode not in (0, 1) or "error:" not in mypy.stdout:
+        found.append(f"mypy exited {mypy.returncode}: {(mypy.stdout + mypy.stderr).strip()}")
+    if found:
+        raise CheckFailed("; ".join(found))
+    wrong = sum(line.endswith("# ERROR") for line in bad.splitlines())
+    return (
+        f"mypy --strict: {good_path.name} clean, {wrong} deliberate errors in "
+        f"{bad_path.name} reported"
+    )
+
+
 # -- the steps -------------------------------------------------------------------------
 
 
@@ -402,31 +435,7 @@ def check_alone(
         checks = sum(line.startswith("ok:") for line in proc.stdout.splitlines())
         outcome.lines.append(f"smoke app {app.relative_to(ROOT)} passed ({checks} checks)")
 
-        good_path, bad_path = typing_snippets(member.name)
-        if not (good_path.is_file() and bad_path.is_file()):
-            raise CheckFailed(
-                f"no typing snippets for {member.name}: write {good_path.relative_to(ROOT)} "
-                f"and {bad_path.relative_to(ROOT)}"
-            )
-        good = good_path.read_text(encoding="utf-8")
-        bad = bad_path.read_text(encoding="utf-8")
-        (here / "good.py").write_text(good, encoding="utf-8")
-        (here / "bad.py").write_text(bad, encoding="utf-8")
-        (here / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
-        mypy = subprocess.run(
-            [str(python), "-m", "mypy", "--config-file", "mypy.ini", "good.py", "bad.py"],
-            cwd=here, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False,
-        )  # fmt: skip
-        found = typing_problems(good, bad, mypy.stdout)
-        if mypy.returncode not in (0, 1) or "error:" not in mypy.stdout:
-            found.append(f"mypy exited {mypy.returncode}: {(mypy.stdout + mypy.stderr).strip()}")
-        if found:
-            raise CheckFailed("; ".join(found))
-        wrong = sum(line.endswith("# ERROR") for line in bad.splitlines())
-        outcome.lines.append(
-            f"mypy --strict: {good_path.name} clean, {wrong} deliberate errors in "
-            f"{bad_path.name} reported"
-        )
+        outcome.lines.append(type_check_snippets(python, member.name, here))
     except CheckFailed as exc:
         outcome.problems.append(str(exc))
     except subprocess.TimeoutExpired as exc:
