@@ -47,6 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).resolve().parent / "_probe_install.py"
+SHADOWING_INIT = Path(__file__).resolve().parent / "_shadowing_asgikit.py"
 ALL_PORTIONS = [
     "requests", "responses", "errors", "headers", "cookies", "query", "multivalue",
     "json_codec", "testing", "asgi", "forms", "files", "websockets",
@@ -92,7 +93,7 @@ def other_asgikit_wheel(directory: Path) -> Path:
     """A wheel named ``asgikit`` with a regular ``asgikit/__init__.py``: it stands for the
     unrelated PyPI project, whose package takes the name the same way."""
     files = {
-        "asgikit/__init__.py": b'"""A regular package named asgikit, not ours."""\n',
+        "asgikit/__init__.py": SHADOWING_INIT.read_bytes(),
         "asgikit-0.0.1.dist-info/METADATA": b"Metadata-Version: 2.1\nName: asgikit\n"
         b"Version: 0.0.1\n",
         "asgikit-0.0.1.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: check_install\n"
@@ -138,9 +139,7 @@ def case_shadowed(tmp: Path, dist: Path) -> None:
     pip_install(python, str(core))
     stray = other_asgikit_wheel(tmp)
     pip_install(python, str(stray))
-    output = run(
-        [str(python), "-I", "-c", "from asgikit.requests import Request"], expect_failure=True
-    )
+    output = run([str(python), "-I", str(PROBE), "requests"], expect_failure=True)
     last = output.splitlines()[-1]
     for expected in (
         "ImportError: a regular package named asgikit (from ",

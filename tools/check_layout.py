@@ -1,9 +1,10 @@
 """Check the layout and consistency of the asgikit uv workspace.
 
-Standard library only (Python 3.11+). Run from anywhere::
+Python 3.11+ with ``packaging`` (in the dev dependency group; PEP 440 versions and
+specifiers, PEP 508 requirements). Run from the dev environment::
 
-    python tools/check_layout.py            # the workspace this file lives in
-    python tools/check_layout.py --root DIR
+    uv run --no-sync python tools/check_layout.py            # this workspace
+    uv run --no-sync python tools/check_layout.py --root DIR
 
 What it checks (DESIGN.md section 1, monorepo-anchors.md section 3):
 
@@ -39,275 +40,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
 NAMESPACE = "asgikit"
 CORE = "asgikit-core"
 WHEEL_PACKAGES = [f"src/{NAMESPACE}"]
 BUILD_BACKEND = "hatchling.build"
 
-# -- PEP 440 versions and specifiers (the subset this project uses) -----------------------
 
-_VERSION_RE = re.compile(
-    r"""
-    ^\s*v?
-    (?:(?P<epoch>\d+)!)?
-    (?P<release>\d+(?:\.\d+)*)
-    (?:[-_.]?(?P<pre_l>a|b|c|rc|alpha|beta|pre|preview)[-_.]?(?P<pre_n>\d+)?)?
-    (?:-(?P<post_n1>\d+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d+)?)?
-    (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d+)?)?
-    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    \s*$
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-_PRE_NAMES = {"a": "a", "alpha": "a", "b": "b", "beta": "b", "c": "rc", "rc": "rc"}
-_PRE_NAMES |= {"pre": "rc", "preview": "rc"}
-_PRE_ORDER = {"a": 0, "b": 1, "rc": 2}
+def admits(specifier: SpecifierSet, version: str | Version) -> bool:
+    """Whether an installer would take ``version`` for ``specifier``.
 
-
-class InvalidVersion(ValueError):
-    """A string that is not a PEP 440 version."""
-
-
-class InvalidSpecifier(ValueError):
-    """A version specifier this checker does not understand."""
-
-
-@dataclass(frozen=True)
-class Version:
-    """A parsed PEP 440 version (local labels are kept but ignored when comparing)."""
-
-    epoch: int
-    release: tuple[int, ...]
-    pre: tuple[str, int] | None = None
-    post: int | None = None
-    dev: int | None = None
-    local: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Version:
-        match = _VERSION_RE.match(text)
-        if match is None:
-            raise InvalidVersion(f"not a PEP 440 version: {text!r}")
-        pre = None
-        if match["pre_l"]:
-            pre = (_PRE_NAMES[match["pre_l"].lower()], int(match["pre_n"] or 0))
-        post = None
-        if match["post_n1"]:
-            post = int(match["post_n1"])
-        elif match["post_l"]:
-            post = int(match["post_n2"] or 0)
-        dev = int(match["dev_n"] or 0) if match["dev_l"] else None
-        return cls(
-            epoch=int(match["epoch"] or 0),
-            release=tuple(int(part) for part in match["release"].split(".")),
-            pre=pre,
-            post=post,
-            dev=dev,
-            local=match["local"],
-        )
-
-    @property
-    def is_prerelease(self) -> bool:
-        return self.pre is not None or self.dev is not None
-
-    @property
-    def public(self) -> Version:
-        return Version(self.epoch, self.release, self.pre, self.post, self.dev)
-
-    @property
-    def base(self) -> Version:
-        return Version(self.epoch, self.release)
-
-    def key(self) -> tuple[Any, ...]:
-        """A sort key following PEP 440's ordering (release padded with zeros)."""
-        release = list(self.release)
-        while len(release) > 1 and release[-1] == 0:
-            release.pop()
-        # dev-only release (1.0.dev1) sorts before its pre-releases (1.0a1).
-        if self.pre is None and self.post is None and self.dev is not None:
-            pre_key: tuple[int, int] = (-1, 0)
-        elif self.pre is None:
-            pre_key = (3, 0)
-        else:
-            pre_key = (_PRE_ORDER[self.pre[0]], self.pre[1])
-        post_key = -1 if self.post is None else self.post
-        dev_key = float("inf") if self.dev is None else self.dev
-        return (self.epoch, tuple(release), pre_key, post_key, dev_key)
-
-    def __lt__(self, other: Version) -> bool:
-        return self.key() < other.key()
-
-    def __le__(self, other: Version) -> bool:
-        return self.key() <= other.key()
-
-    def __gt__(self, other: Version) -> bool:
-        return self.key() > other.key()
-
-    def __ge__(self, other: Version) -> bool:
-        return self.key() >= other.key()
-
-    def same(self, other: Version) -> bool:
-        """PEP 440 equality (``1.0 == 1.0.0``), local labels ignored."""
-        return self.public.key() == other.public.key()
-
-    def __str__(self) -> str:
-        text = ".".join(str(part) for part in self.release)
-        if self.epoch:
-            text = f"{self.epoch}!{text}"
-        if self.pre is not None:
-            text += f"{self.pre[0]}{self.pre[1]}"
-        if self.post is not None:
-            text += f".post{self.post}"
-        if self.dev is not None:
-            text += f".dev{self.dev}"
-        if self.local:
-            text += f"+{self.local}"
-        return text
-
-
-_CLAUSE_RE = re.compile(r"^\s*(===|~=|==|!=|<=|>=|<|>)\s*([^\s,;]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One ``<operator><version>`` clause of a specifier set."""
-
-    operator: str
-    version: str
-
-    def __str__(self) -> str:
-        return f"{self.operator}{self.version}"
-
-
-def _prefix_match(candidate: Version, prefix_text: str) -> bool:
-    prefix = Version.parse(prefix_text)
-    if prefix.pre or prefix.post is not None or prefix.dev is not None:
-        raise InvalidSpecifier(f"a '.*' prefix must be a plain release: {prefix_text}.*")
-    width = len(prefix.release)
-    padded = candidate.release + (0,) * max(0, width - len(candidate.release))
-    return candidate.epoch == prefix.epoch and padded[:width] == prefix.release
-
-
-def clause_contains(clause: Clause, candidate: Version) -> bool:
-    """Whether ``candidate`` satisfies one clause (pre-release policy aside)."""
-    op, text = clause.operator, clause.version
-    if op == "===":
-        return str(candidate) == text
-    if text.endswith(".*"):
-        if op not in ("==", "!="):
-            raise InvalidSpecifier(f"'.*' is only allowed with == and !=: {clause}")
-        matched = _prefix_match(candidate.public, text[:-2])
-        return matched if op == "==" else not matched
-    spec = Version.parse(text)
-    if spec.local and op not in ("==", "!="):
-        raise InvalidSpecifier(f"a local version is only allowed with == and !=: {clause}")
-    cand = candidate if spec.local else candidate.public
-    if op == "==":
-        return cand.key() == spec.key() and (spec.local is None or cand.local == spec.local)
-    if op == "!=":
-        return not clause_contains(Clause("==", text), candidate)
-    if op == ">=":
-        return cand >= spec
-    if op == "<=":
-        return cand <= spec
-    if op == ">":
-        if not cand > spec:
-            return False
-        # >V excludes post-releases of V unless V is itself a post-release.
-        return not (spec.post is None and cand.post is not None and cand.base.same(spec.base))
-    if op == "<":
-        if not cand < spec:
-            return False
-        # <V excludes pre-releases of V unless V is itself a pre-release.
-        return not (not spec.is_prerelease and cand.is_prerelease and cand.base.same(spec.base))
-    if op == "~=":
-        if len(spec.release) < 2:
-            raise InvalidSpecifier(f"~= needs at least two release parts: {clause}")
-        prefix = ".".join(str(part) for part in spec.release[:-1])
-        if spec.epoch:
-            prefix = f"{spec.epoch}!{prefix}"
-        return cand >= spec and _prefix_match(cand, prefix)
-    raise InvalidSpecifier(f"unknown operator in {clause}")  # pragma: no cover
-
-
-def parse_specifier(text: str) -> list[Clause]:
-    """``">=0.1, <0.2"`` -> clauses; an empty string gives no clauses."""
-    text = text.strip()
-    if text.startswith("(") and text.endswith(")"):
-        text = text[1:-1]
-    if not text.strip():
-        return []
-    clauses = []
-    for part in text.split(","):
-        match = _CLAUSE_RE.match(part)
-        if match is None:
-            raise InvalidSpecifier(f"not a version clause: {part.strip()!r} in {text!r}")
-        clause = Clause(match[1], match[2])
-        if clause.operator != "===" and not clause.version.endswith(".*"):
-            Version.parse(clause.version)  # raises InvalidVersion early
-        clauses.append(clause)
-    return clauses
-
-
-def specifier_contains(clauses: list[Clause], version: str | Version) -> bool:
-    """Whether ``version`` satisfies every clause, with PEP 440's pre-release rule: a
-    pre-release only matches when some clause names a pre-release itself."""
-    candidate = version if isinstance(version, Version) else Version.parse(version)
-    if candidate.is_prerelease:
-        allows_pre = any(
-            c.operator != "===" and not c.version.endswith(".*") and _names_prerelease(c)
-            for c in clauses
-        )
-        if not allows_pre:
-            return False
-    return all(clause_contains(clause, candidate) for clause in clauses)
-
-
-def _names_prerelease(clause: Clause) -> bool:
-    return Version.parse(clause.version).is_prerelease
-
-
-# -- requirements ----------------------------------------------------------------------
-
-_REQ_RE = re.compile(
-    r"""
-    ^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*
-    (?:\[(?P<extras>[^\]]*)\])?\s*
-    (?P<rest>[^;]*?)\s*
-    (?:;\s*(?P<marker>.*?))?\s*$
-    """,
-    re.VERBOSE,
-)
-
-
-def normalize(name: str) -> str:
-    """PEP 503 name normalization."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True)
-class Requirement:
-    name: str
-    extras: tuple[str, ...]
-    specifier: str
-    url: str | None
-    marker: str | None
-
-    @classmethod
-    def parse(cls, text: str) -> Requirement:
-        match = _REQ_RE.match(text)
-        if match is None:
-            raise ValueError(f"not a requirement: {text!r}")
-        rest = match["rest"]
-        url = None
-        if rest.startswith("@"):
-            url, rest = rest[1:].strip(), ""
-        extras = tuple(e.strip() for e in (match["extras"] or "").split(",") if e.strip())
-        return cls(match["name"], extras, rest, url, match["marker"] or None)
-
-    @property
-    def key(self) -> str:
-        return normalize(self.name)
+    PEP 440: "Pre-releases of any kind ... are implicitly excluded from all version
+    specifiers, unless they are already present on the system, explicitly requested by
+    the user, or if the only available version that satisfies the version specifier is a
+    pre-release." A workspace sibling at ``0.4.0a1`` is therefore only admitted by a
+    range that names a pre-release itself (``>=0.4.0a1``), as uv resolves it; packaging's
+    own default for a single version is more lenient.
+    """
+    return specifier.contains(version, prereleases=bool(specifier.prereleases))
 
 
 # -- the workspace ---------------------------------------------------------------------
@@ -432,7 +186,7 @@ def check_root(root: Path, members: list[Member], report: Report) -> None:
     sources = _get(data, "tool", "uv", "sources") or {}
     if not isinstance(sources, dict):
         sources = {}
-    normalized_sources = {normalize(k): v for k, v in sources.items()}
+    normalized_sources = {canonicalize_name(k): v for k, v in sources.items()}
     for member in members:
         rel = member.directory.relative_to(root).as_posix()
         listed = any(fnmatch.fnmatchcase(rel, g.rstrip("/")) for g in globs)
@@ -443,7 +197,7 @@ def check_root(root: Path, members: list[Member], report: Report) -> None:
             f"root pyproject.toml: {rel} is not matched by [tool.uv.workspace] members "
             f"{globs}" + (f" (excluded by {excludes})" if excluded else ""),
         )
-        source = normalized_sources.get(normalize(member.name or member.dirname))
+        source = normalized_sources.get(canonicalize_name(member.name or member.dirname))
         report.expect(
             source == {"workspace": True},
             f"{member.dirname}: in [tool.uv.sources] with workspace = true",
@@ -472,9 +226,9 @@ def check_member_metadata(member: Member, report: Report) -> None:
     )
     if member.version is not None:
         try:
-            Version.parse(member.version)
-        except InvalidVersion as exc:
-            report.fail(f"{name}: {exc}")
+            Version(member.version)
+        except InvalidVersion:
+            report.fail(f"{name}: version {member.version!r} is not a PEP 440 version")
     backend = _get(member.pyproject, "build-system", "build-backend")
     report.expect(
         backend == BUILD_BACKEND,
@@ -584,10 +338,10 @@ def check_overlap(members: list[Member], report: Report) -> dict[str, str]:
 
 
 def check_dependencies(members: list[Member], report: Report) -> None:
-    versions = {normalize(m.name): m.version for m in members if m.name}
+    versions = {canonicalize_name(m.name): m.version for m in members if m.name}
     for member in members:
         name = member.dirname
-        if normalize(member.name) == CORE:
+        if canonicalize_name(member.name) == CORE:
             deps = member.project.get("dependencies", [])
             report.expect(
                 deps == [],
@@ -597,25 +351,21 @@ def check_dependencies(members: list[Member], report: Report) -> None:
             )
         for where, text in member.requirements():
             try:
-                req = Requirement.parse(text)
-            except ValueError as exc:
-                report.fail(f"{name}: {where}: {exc}")
+                req = Requirement(text)
+            except InvalidRequirement as exc:
+                report.fail(f"{name}: {where}: {text!r} is not a PEP 508 requirement: {exc}")
                 continue
-            if req.key not in versions:
+            key = canonicalize_name(req.name)
+            if key not in versions:
                 continue
-            if req.key == normalize(member.name):
+            if key == canonicalize_name(member.name):
                 report.fail(f"{name}: {where}: depends on itself ({text!r})")
                 continue
-            current = versions[req.key]
+            current = versions[key]
             if req.url is not None:
                 report.fail(f"{name}: {where}: {text!r} is a direct URL; use a version range")
                 continue
-            try:
-                clauses = parse_specifier(req.specifier)
-            except ValueError as exc:
-                report.fail(f"{name}: {where}: {text!r}: {exc}")
-                continue
-            if not clauses:
+            if not req.specifier:
                 report.fail(
                     f"{name}: {where}: sibling dependency {text!r} has no version range; "
                     f"write e.g. '{req.name}>=X.Y,<X.Z' (uv does not check ranges in a "
@@ -625,10 +375,9 @@ def check_dependencies(members: list[Member], report: Report) -> None:
             if current is None:
                 continue  # reported by the metadata check
             try:
-                satisfied = specifier_contains(clauses, current)
-            except ValueError as exc:
-                report.fail(f"{name}: {where}: {text!r}: {exc}")
-                continue
+                satisfied = admits(req.specifier, current)
+            except InvalidVersion:
+                continue  # reported by the metadata check
             report.expect(
                 satisfied,
                 f"{name}: {req.name}{req.specifier} admits the workspace's {current}",
@@ -682,10 +431,10 @@ def runtime_namespace_imports(source: str) -> set[str]:
 def check_imports(members: list[Member], owners: dict[str, str], report: Report) -> None:
     for member in members:
         name = member.dirname
-        declared = {normalize(member.name)}
+        declared = {canonicalize_name(member.name)}
         for _, text in member.requirements():
-            with contextlib.suppress(ValueError):  # reported by check_dependencies
-                declared.add(Requirement.parse(text).key)
+            with contextlib.suppress(InvalidRequirement):  # reported by check_dependencies
+                declared.add(canonicalize_name(Requirement(text).name))
         bad: dict[str, set[str]] = {}
         if not member.namespace_dir.is_dir():
             continue
@@ -701,7 +450,7 @@ def check_imports(members: list[Member], owners: dict[str, str], report: Report)
                     bad.setdefault(f"{NAMESPACE}.{sub} (no member ships it)", set()).add(
                         path.relative_to(member.directory).as_posix()
                     )
-                elif normalize(owner) not in declared:
+                elif canonicalize_name(owner) not in declared:
                     bad.setdefault(f"{NAMESPACE}.{sub} (from {owner})", set()).add(
                         path.relative_to(member.directory).as_posix()
                     )

@@ -1,11 +1,11 @@
 """Build every asgikit distribution and prove each wheel stands alone.
 
-Standard library only (Python 3.11+); needs ``uv`` on PATH and PyPI for the wheels'
-third-party dependencies and mypy. Run from anywhere::
+Python 3.11+ with ``packaging`` (the dev dependency group); needs ``uv`` on PATH and PyPI
+for the wheels' third-party dependencies and mypy. Run from the dev environment::
 
-    python tools/check_wheels.py                  # everything (~10 s with a warm uv cache)
-    python tools/check_wheels.py --contents-only  # build and inspect, no venvs
-    python tools/check_wheels.py --keep           # keep the temporary directory
+    uv run --no-sync python tools/check_wheels.py                  # everything
+    uv run --no-sync python tools/check_wheels.py --contents-only  # build and inspect only
+    uv run --no-sync python tools/check_wheels.py --keep           # keep the temporary dir
 
 Steps:
 
@@ -20,13 +20,17 @@ Steps:
    Sdists: hold pyproject.toml, README.md, the portion, no namespace ``__init__.py``.
 3. For each wheel, a fresh venv holding only that wheel, the sibling wheels it needs (from
    the build directory, never the workspace) and its PyPI dependencies, plus mypy:
-   ``uv pip check``; ``python -I`` imports of its portions (from the venv, and nothing
-   of the members not installed); a smoke ASGI app driven in-process through the
-   package's own API; ``mypy --strict`` on a snippet that uses the API correctly (must
-   pass) and on one with deliberate mistakes (each must be reported, which proves the
+   ``uv pip check``; ``python -I tools/_probe_install.py`` imports its portions (from the
+   venv; asgikit a namespace package); the smoke app ``tools/wheel_smoke/<dist>.py``
+   drives the package's own API in-process and checks that the members not installed
+   are absent; ``mypy --strict`` on ``tools/wheel_typing/<dist>_good.py`` (must pass)
+   and ``<dist>_bad.py``, whose every ``# ERROR`` line must be reported (which proves the
    ``py.typed`` markers work). In the asgikit-core venv, ``read_form()``,
    ``respond_file()`` and ``websocket_accept()`` must raise
    ``asgikit.errors.MissingDistributionError`` naming the distribution to install.
+
+The smoke apps and snippets are real files, linted by ruff and type-checked by the
+project's mypy run (the ``_bad.py`` snippets excepted: their errors are the point).
 
 Exit status: 0 when every check passes, 1 otherwise (each failure printed).
 """
@@ -46,22 +50,20 @@ import tempfile
 import textwrap
 import time
 import zipfile
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.check_layout import (
-    CORE,
-    NAMESPACE,
-    Member,
-    Requirement,
-    load_members,
-    normalize,
-    parse_specifier,
-)
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.check_layout import CORE, NAMESPACE, Member, load_members
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
 STEP_TIMEOUT = 300
 
 
@@ -102,7 +104,7 @@ def run(
 
 def dist_filename(name: str) -> str:
     """The distribution name as wheel and sdist file names spell it."""
-    return normalize(name).replace("-", "_")
+    return canonicalize_name(name).replace("-", "_")
 
 
 def sibling_closure(member: Member, by_name: dict[str, Member]) -> list[Member]:
@@ -112,9 +114,9 @@ def sibling_closure(member: Member, by_name: dict[str, Member]) -> list[Member]:
     while todo:
         current = todo.pop()
         for text in current.project.get("dependencies", []):
-            key = Requirement.parse(str(text)).key
+            key = canonicalize_name(Requirement(str(text)).name)
             sibling = by_name.get(key)
-            if sibling is not None and key not in needed and key != normalize(member.name):
+            if sibling is not None and key not in needed and key != canonicalize_name(member.name):
                 needed[key] = sibling
                 todo.append(sibling)
     return [needed[k] for k in sorted(needed)]
@@ -183,22 +185,18 @@ def overlap_problems(contents: dict[str, list[str]]) -> list[str]:
     ]
 
 
-def _clauses(specifier: str) -> set[str]:
-    return {str(clause) for clause in parse_specifier(specifier)}
-
-
-def metadata_problems(member: Member, metadata: str, siblings: set[str]) -> list[str]:
+def metadata_problems(member: Member, metadata: str, siblings: AbstractSet[str]) -> list[str]:
     """Problems with a wheel's METADATA against the member's pyproject.toml."""
     problems = []
     message = email.parser.Parser().parsestr(metadata, headersonly=True)
-    if normalize(message.get("Name", "")) != normalize(member.name):
+    if canonicalize_name(message.get("Name", "")) != canonicalize_name(member.name):
         problems.append(f"METADATA Name is {message.get('Name')!r}, expected {member.name!r}")
     if message.get("Version") != member.version:
         problems.append(
             f"METADATA Version is {message.get('Version')!r}, expected {member.version!r}"
         )
     declared_python = member.project.get("requires-python")
-    if declared_python and _clauses(message.get("Requires-Python", "")) != _clauses(
+    if declared_python and SpecifierSet(message.get("Requires-Python", "")) != SpecifierSet(
         str(declared_python)
     ):
         problems.append(
@@ -207,19 +205,20 @@ def metadata_problems(member: Member, metadata: str, siblings: set[str]) -> list
         )
     shipped: dict[str, list[Requirement]] = {}
     for text in message.get_all("Requires-Dist") or []:
-        req = Requirement.parse(text)
-        shipped.setdefault(req.key, []).append(req)
-        is_extra = req.marker is not None and "extra" in req.marker
-        if normalize(member.name) == CORE and not is_extra:
+        req = Requirement(text)
+        shipped.setdefault(canonicalize_name(req.name), []).append(req)
+        is_extra = req.marker is not None and "extra" in str(req.marker)
+        if canonicalize_name(member.name) == CORE and not is_extra:
             problems.append(f"METADATA: {CORE} must have no runtime Requires-Dist: {text!r}")
-        if req.key in siblings and not req.specifier:
+        if canonicalize_name(req.name) in siblings and not req.specifier:
             problems.append(f"METADATA: sibling requirement without a range: {text!r}")
     for text in member.project.get("dependencies", []):
-        declared = Requirement.parse(str(text))
-        found = [r for r in shipped.get(declared.key, []) if r.marker == declared.marker]
+        declared = Requirement(str(text))
+        same_name = shipped.get(canonicalize_name(declared.name), [])
+        found = [r for r in same_name if r.marker == declared.marker]
         if not found:
             problems.append(f"METADATA: declared dependency {text!r} has no Requires-Dist")
-        elif _clauses(found[0].specifier) != _clauses(declared.specifier):
+        elif found[0].specifier != declared.specifier:
             problems.append(
                 f"METADATA: Requires-Dist {found[0].name}{found[0].specifier} differs from "
                 f"the declared {text!r}"
@@ -244,319 +243,32 @@ def sdist_problems(name: str, version: str, subpackages: list[str], files: list[
 
 
 # -- per-distribution smoke apps and typing snippets -----------------------------------
+#
+# They are real files, linted and type-checked with the rest of the project: the smoke
+# apps in tools/wheel_smoke/ (one module per distribution, sharing harness.py), the
+# typing snippets in tools/wheel_typing/ (<module>_good.py, <module>_bad.py).
 
-SMOKE_HARNESS = '''
-import asyncio, importlib, importlib.metadata, importlib.util, json, os, sys, tempfile
-
-INFO = json.loads(__INFO__)
-
-
-def check(condition, message):
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
-    print(f"ok: {message}")
+SMOKE_DIR = TOOLS / "wheel_smoke"
+TYPING_DIR = TOOLS / "wheel_typing"
+PROBE = TOOLS / "_probe_install.py"
 
 
-def http_scope(method="GET", path="/", headers=()):
-    return {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1", "method": method, "scheme": "http", "path": path,
-        "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
-        "extensions": {}, "state": {},
-    }
+def module_name(dist: str) -> str:
+    """``asgikit-forms`` -> ``asgikit_forms``: the smoke module and snippet file stem."""
+    return canonicalize_name(dist).replace("-", "_")
 
 
-def websocket_scope(path="/ws"):
-    return {
-        "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1", "scheme": "ws", "path": path, "raw_path": path.encode(),
-        "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"sec-websocket-version", b"13")],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
-        "subprotocols": [], "extensions": {}, "state": {},
-    }
+def smoke_app(dist: str) -> Path:
+    return SMOKE_DIR / f"{module_name(dist)}.py"
 
 
-def channel(incoming):
-    """receive() hands out ``incoming`` then waits forever, as a server does; send()
-    records every message."""
-    pending = list(incoming)
-    sent = []
+def typing_snippets(dist: str) -> tuple[Path, Path]:
+    """The good and the bad (``# ERROR``-marked) typing snippet of ``dist``."""
+    stem = module_name(dist)
+    return TYPING_DIR / f"{stem}_good.py", TYPING_DIR / f"{stem}_bad.py"
 
-    async def receive():
-        if pending:
-            return pending.pop(0)
-        await asyncio.Event().wait()
-
-    async def send(message):
-        sent.append(message)
-
-    return receive, send, sent
-
-
-def response_of(sent):
-    starts = [m for m in sent if m["type"] == "http.response.start"]
-    check(len(starts) == 1, f"one http.response.start sent (got {[m['type'] for m in sent]})")
-    bodies = [m for m in sent if m["type"] == "http.response.body"]
-    check(bodies and not bodies[-1].get("more_body", False), "the response body was finished")
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in starts[0]["headers"]}
-    return starts[0]["status"], headers, b"".join(m.get("body", b"") for m in bodies)
-
-
-def portions():
-    import asgikit
-    check(getattr(asgikit, "__file__", None) is None, "asgikit is a namespace package")
-    installed = sorted(
-        d.metadata["Name"] for d in importlib.metadata.distributions()
-        if d.metadata["Name"] and d.metadata["Name"].startswith("asgikit")
-    )
-    check(installed == sorted(INFO["installed"]), f"asgikit distributions installed: {installed}")
-    version = importlib.metadata.version(INFO["dist"])
-    check(version == INFO["version"], f"{INFO['dist']} {version} installed")
-    for sub in INFO["own"]:
-        module = importlib.import_module(f"asgikit.{sub}")
-        where = os.path.realpath(module.__file__)
-        check(where.startswith(os.path.realpath(sys.prefix)), f"import asgikit.{sub} from the venv")
-    for sub in INFO["absent"]:
-        check(importlib.util.find_spec(f"asgikit.{sub}") is None, f"asgikit.{sub} is absent")
-
-
-def main(coro_fn):
-    portions()
-    asyncio.run(asyncio.wait_for(coro_fn(), 20))
-    print("smoke passed")
-'''
-
-SMOKE: dict[str, str] = {
-    "asgikit-core": """
-from asgikit.errors import MissingDistributionError
-from asgikit.requests import Request
-
-
-async def smoke():
-    receive, send, sent = channel([{"type": "http.request", "body": b"", "more_body": False}])
-    request = Request(http_scope("GET", "/api"), receive, send)
-    await request.respond_json({"hello": "world", "n": [1, 2]})
-    status, headers, body = response_of(sent)
-    check(status == 200, f"respond_json: status {status}")
-    check(headers.get("content-type", "").startswith("application/json"),
-          f"respond_json: content-type {headers.get('content-type')!r}")
-    check(json.loads(body) == {"hello": "world", "n": [1, 2]}, f"respond_json: body {body!r}")
-
-    if INFO["installed"] == [INFO["dist"]]:
-        urlencoded = [("content-type", "application/x-www-form-urlencoded")]
-        form_scope = http_scope("POST", "/", urlencoded)
-        calls = [
-            ("asgikit-forms", form_scope, lambda r: r.read_form()),
-            ("asgikit-files", http_scope(), lambda r: r.respond_file(__file__)),
-            ("asgikit-websockets", websocket_scope(), lambda r: r.websocket_accept()),
-        ]
-        for dist, scope, call in calls:
-            receive, send, sent = channel([{"type": "http.request", "body": b"a=1"}])
-            try:
-                await call(Request(scope, receive, send))
-            except MissingDistributionError as exc:
-                check(isinstance(exc, ImportError), "MissingDistributionError is an ImportError")
-                check(f"pip install {dist}" in str(exc), f"the error names {dist}: {exc}")
-                check(sent == [], "nothing was sent")
-            else:
-                check(False, f"a MissingDistributionError without {dist}")
-
-
-main(smoke)
-""",
-    "asgikit-forms": """
-from asgikit.forms import read_form
-from asgikit.requests import Request
-
-
-async def smoke():
-    body = b"name=asgikit&tag=a&tag=b&empty="
-    scope = http_scope("POST", "/form", [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("content-length", str(len(body))),
-    ])
-    receive, send, sent = channel([
-        {"type": "http.request", "body": body[:9], "more_body": True},
-        {"type": "http.request", "body": body[9:], "more_body": False},
-    ])
-    request = Request(scope, receive, send)
-    form = await read_form(request)
-    check(form["name"] == "asgikit", f"read_form: name = {form.get('name')!r}")
-    tags = form.get_all("tag") if hasattr(form, "get_all") else form["tag"]
-    check(list(tags) == ["a", "b"], f"read_form: tag = {tags!r}")
-    check(form["empty"] == "", f"read_form: empty = {form.get('empty')!r}")
-    again = await Request(scope, receive, send).read_form()
-    check(again["name"] == "asgikit", "Request.read_form() delegates to asgikit.forms")
-    await request.respond_text(form["name"])
-    status, headers, out = response_of(sent)
-    check((status, out) == (200, b"asgikit"), f"response {status} {out!r}")
-
-
-main(smoke)
-""",
-    "asgikit-files": """
-from asgikit.files import respond_file
-from asgikit.requests import Request
-
-
-async def smoke():
-    content = b"hello from asgikit-files\\n" * 1000
-    folder = tempfile.mkdtemp()
-    path = os.path.join(folder, "hello.txt")
-    with open(path, "wb") as fh:
-        fh.write(content)
-    receive, send, sent = channel([{"type": "http.request", "body": b"", "more_body": False}])
-    await respond_file(Request(http_scope("GET", "/hello.txt"), receive, send), path)
-    status, headers, body = response_of(sent)
-    check(status == 200, f"respond_file: status {status}")
-    check(body == content, f"respond_file: {len(body)} bytes, expected {len(content)}")
-    check(headers.get("content-length") == str(len(content)),
-          f"respond_file: content-length {headers.get('content-length')!r}")
-    check(headers.get("content-type", "").startswith("text/plain"),
-          f"respond_file: content-type {headers.get('content-type')!r}")
-    receive, send, sent = channel([{"type": "http.request", "body": b"", "more_body": False}])
-    await Request(http_scope("GET", "/hello.txt"), receive, send).respond_file(path)
-    status, headers, body = response_of(sent)
-    check((status, body) == (200, content), "Request.respond_file() delegates to asgikit.files")
-
-
-main(smoke)
-""",
-    "asgikit-websockets": """
-from asgikit.requests import Request
-from asgikit.websockets import WebSocket, WebSocketDisconnect
-
-
-async def smoke():
-    receive, send, sent = channel([
-        {"type": "websocket.connect"},
-        {"type": "websocket.receive", "text": "hello"},
-        {"type": "websocket.receive", "bytes": b"\\x00\\x01"},
-    ])
-    ws = await Request(websocket_scope(), receive, send).websocket_accept()
-    check(isinstance(ws, WebSocket), f"websocket_accept() gives a WebSocket: {ws!r}")
-    for _ in range(2):
-        await ws.write(await ws.read())
-    await ws.close()
-    kinds = [m["type"] for m in sent]
-    check(kinds == ["websocket.accept", "websocket.send", "websocket.send", "websocket.close"],
-          f"accept, echo twice, close: {kinds}")
-    check(sent[1].get("text") == "hello" and sent[1].get("bytes") is None, f"text echo {sent[1]}")
-    check(sent[2].get("bytes") == b"\\x00\\x01" and sent[2].get("text") is None,
-          f"bytes echo {sent[2]}")
-
-    receive, send, sent = channel([
-        {"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1001},
-    ])
-    ws = await Request(websocket_scope(), receive, send).websocket_accept()
-    try:
-        await ws.read()
-    except WebSocketDisconnect as exc:
-        check(getattr(exc, "code", 1001) == 1001, f"WebSocketDisconnect code {exc.code}")
-    else:
-        check(False, "read() after websocket.disconnect raises WebSocketDisconnect")
-
-
-main(smoke)
-""",
-}
 
 # Lines marked "# ERROR" must each be reported by mypy --strict; nothing else may be.
-TYPING: dict[str, tuple[str, str]] = {
-    "asgikit-core": (
-        """
-        from asgikit.asgi import Receive, Scope, Send
-        from asgikit.requests import Request
-
-
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive, send)
-            path: str = request.path
-            await request.respond_json({"path": path}, status=200)
-        """,
-        """
-        from asgikit.asgi import Receive, Scope, Send
-        from asgikit.requests import Request
-
-
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive, send)
-            path: int = request.path  # ERROR
-            await request.respond_json({"path": path}, status="200")  # ERROR
-        """,
-    ),
-    "asgikit-forms": (
-        """
-        from asgikit.forms import read_form
-        from asgikit.requests import Request
-
-
-        async def handler(request: Request) -> None:
-            form = await read_form(request)
-            print(form)
-        """,
-        """
-        from asgikit.forms import read_form
-        from asgikit.requests import Request
-
-
-        async def handler(request: Request) -> None:
-            form: int = await read_form(request)  # ERROR
-            await read_form("not a request")  # ERROR
-            print(form)
-        """,
-    ),
-    "asgikit-files": (
-        """
-        from asgikit.files import respond_file
-        from asgikit.requests import Request
-
-
-        async def handler(request: Request) -> None:
-            await respond_file(request, "index.html")
-        """,
-        """
-        from asgikit.files import respond_file
-        from asgikit.requests import Request
-
-
-        async def handler(request: Request) -> None:
-            await respond_file(request, 42)  # ERROR
-            await respond_file("not a request", "index.html")  # ERROR
-        """,
-    ),
-    "asgikit-websockets": (
-        """
-        from asgikit.requests import Request
-        from asgikit.websockets import WebSocket, WebSocketDisconnect
-
-
-        async def handler(request: Request) -> None:
-            ws: WebSocket = await request.websocket_accept()
-            try:
-                message = await ws.read()
-                await ws.write(message)
-            except WebSocketDisconnect as exc:
-                print(exc)
-            await ws.close()
-        """,
-        """
-        from asgikit.requests import Request
-        from asgikit.websockets import WebSocket
-
-
-        async def handler(request: Request) -> None:
-            ws: WebSocket = await request.websocket_accept()
-            message: int = await ws.read()  # ERROR
-            wrong: str = ws  # ERROR
-            print(message, wrong)
-        """,
-    ),
-}
-
 _MYPY_LINE = re.compile(r"^(?P<file>[\w.]+\.py):(?P<line>\d+):(?:\d+:)? error: (?P<text>.*)$")
 
 
@@ -579,6 +291,39 @@ def typing_problems(good: str, bad: str, mypy_output: str) -> list[str]:
     return problems
 
 
+def type_check_snippets(python: Path, dist: str, where: Path) -> str:
+    """Run ``python -m mypy --strict`` in ``where`` on ``dist``'s good and bad snippets.
+
+    Raise :class:`CheckFailed` unless the good one is clean and exactly the ``# ERROR``
+    lines of the bad one are reported; return the line to print when they are.
+    """
+    good_path, bad_path = typing_snippets(dist)
+    if not (good_path.is_file() and bad_path.is_file()):
+        raise CheckFailed(
+            f"no typing snippets for {dist}: write {good_path.relative_to(ROOT)} "
+            f"and {bad_path.relative_to(ROOT)}"
+        )
+    good = good_path.read_text(encoding="utf-8")
+    bad = bad_path.read_text(encoding="utf-8")
+    (where / "good.py").write_text(good, encoding="utf-8")
+    (where / "bad.py").write_text(bad, encoding="utf-8")
+    (where / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    mypy = subprocess.run(
+        [str(python), "-m", "mypy", "--config-file", "mypy.ini", "good.py", "bad.py"],
+        cwd=where, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False,
+    )  # fmt: skip
+    found = typing_problems(good, bad, mypy.stdout)
+    if mypy.returncode not in (0, 1) or "error:" not in mypy.stdout:
+        found.append(f"mypy exited {mypy.returncode}: {(mypy.stdout + mypy.stderr).strip()}")
+    if found:
+        raise CheckFailed("; ".join(found))
+    wrong = sum(line.endswith("# ERROR") for line in bad.splitlines())
+    return (
+        f"mypy --strict: {good_path.name} clean, {wrong} deliberate errors in "
+        f"{bad_path.name} reported"
+    )
+
+
 # -- the steps -------------------------------------------------------------------------
 
 
@@ -591,7 +336,7 @@ def check_artifacts(members: list[Member], out: Path) -> tuple[dict[str, Path], 
     problems: list[str] = []
     wheels: dict[str, Path] = {}
     contents: dict[str, list[str]] = {}
-    siblings = {normalize(m.name) for m in members}
+    siblings = {canonicalize_name(m.name) for m in members}
     for member in members:
         stem = f"{dist_filename(member.name)}-{member.version}"
         found = sorted(out.glob(f"{stem}-*.whl"))
@@ -640,7 +385,7 @@ def check_alone(
     """Install ``member``'s wheel alone in a fresh venv; import, smoke, type-check."""
     started = time.monotonic()
     outcome = Outcome(member.name)
-    by_name = {normalize(m.name): m for m in members}
+    by_name: dict[str, Member] = {canonicalize_name(m.name): m for m in members}
     needs = sibling_closure(member, by_name)
     installed = sorted([member.name, *(m.name for m in needs)])
     own = member.subpackages()
@@ -666,39 +411,31 @@ def check_alone(
         )  # fmt: skip
         run(["uv", "pip", "check", "--python", str(python)], cwd=here)
         outcome.lines.append(f"installed alone with {', '.join(installed)}; uv pip check ok")
-        imports = "; ".join(f"import {NAMESPACE}.{s}" for s in own)
-        run([str(python), "-I", "-c", imports], cwd=here)
-        outcome.lines.append(f"python -I -c {imports!r}")
+        probe = run([str(python), "-I", str(PROBE), *own], cwd=here)
+        checks = sum(line.startswith("ok:") for line in probe.stdout.splitlines())
+        outcome.lines.append(f"python -I {PROBE.name} {' '.join(own)} ({checks} checks)")
 
+        app = smoke_app(member.name)
+        if not app.is_file():
+            raise CheckFailed(f"no smoke app for {member.name}: write {app.relative_to(ROOT)}")
+        # The smoke package is copied beside the venv and run with -m from there. Not
+        # -I: that would drop the working directory from sys.path, and the package with
+        # it. -E -s keep PYTHONPATH and user site-packages out; the harness checks that
+        # every asgikit portion comes from the venv.
+        smoke_root = here / "smoke"
+        shutil.copytree(
+            SMOKE_DIR, smoke_root / SMOKE_DIR.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
         info = {"dist": member.name, "version": member.version, "installed": installed}
         info |= {"own": own, "absent": absent}
-        smoke_body = SMOKE.get(member.name)
-        if smoke_body is None:
-            raise CheckFailed(f"no smoke app written for {member.name} in tools/check_wheels.py")
-        script = SMOKE_HARNESS.replace("__INFO__", repr(json.dumps(info))) + smoke_body
-        (here / "smoke.py").write_text(script, encoding="utf-8")
-        proc = run([str(python), "-I", "smoke.py"], cwd=here, timeout=60)
+        (here / "info.json").write_text(json.dumps(info), encoding="utf-8")
+        module = f"{SMOKE_DIR.name}.{module_name(member.name)}"
+        cmd = [str(python), "-E", "-s", "-m", module, str(here / "info.json")]
+        proc = run(cmd, cwd=smoke_root, timeout=60)
         checks = sum(line.startswith("ok:") for line in proc.stdout.splitlines())
-        outcome.lines.append(f"smoke app passed ({checks} checks)")
+        outcome.lines.append(f"smoke app {app.relative_to(ROOT)} passed ({checks} checks)")
 
-        snippets = TYPING.get(member.name)
-        if snippets is None:
-            raise CheckFailed(f"no typing snippet written for {member.name}")
-        good, bad = (textwrap.dedent(s).lstrip() for s in snippets)
-        (here / "good.py").write_text(good, encoding="utf-8")
-        (here / "bad.py").write_text(bad, encoding="utf-8")
-        (here / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
-        mypy = subprocess.run(
-            [str(python), "-m", "mypy", "--config-file", "mypy.ini", "good.py", "bad.py"],
-            cwd=here, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False,
-        )  # fmt: skip
-        found = typing_problems(good, bad, mypy.stdout)
-        if mypy.returncode not in (0, 1) or "error:" not in mypy.stdout:
-            found.append(f"mypy exited {mypy.returncode}: {(mypy.stdout + mypy.stderr).strip()}")
-        if found:
-            raise CheckFailed("; ".join(found))
-        wrong = sum(line.endswith("# ERROR") for line in bad.splitlines())
-        outcome.lines.append(f"mypy --strict: snippet clean, {wrong} deliberate errors reported")
+        outcome.lines.append(type_check_snippets(python, member.name, here))
     except CheckFailed as exc:
         outcome.problems.append(str(exc))
     except subprocess.TimeoutExpired as exc:

@@ -1,9 +1,10 @@
 """Run each asgikit package's tests at the lowest versions its dependencies allow.
 
-Standard library only (Python 3.11+); needs ``uv`` on PATH. Run from anywhere::
+Python 3.11+ with ``packaging`` (through ``tools/check_layout.py``; the dev dependency
+group); needs ``uv`` on PATH. Run from the dev environment::
 
-    python tools/lowest.py                    # every member
-    python tools/lowest.py asgikit-forms      # only the ones named
+    uv run --no-sync python tools/lowest.py                 # every member
+    uv run --no-sync python tools/lowest.py asgikit-forms   # only the ones named
 
 For each member this runs, from the repository root::
 

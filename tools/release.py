@@ -1,10 +1,11 @@
 """Release one asgikit distribution: bump, changelog, check, commit, tag, build.
 
-Standard library only (Python 3.11+); needs ``uv`` and ``git`` on PATH. Usage::
+Python 3.11+ with ``packaging`` (the dev dependency group); needs ``uv`` and ``git`` on
+PATH. Usage::
 
-    python tools/release.py asgikit-forms minor --dry-run   # show every step, change nothing
-    python tools/release.py asgikit-forms minor             # 0.1.0 -> 0.2.0
-    python tools/release.py asgikit-core 0.2.0 --no-tag
+    uv run --no-sync python tools/release.py asgikit-forms minor --dry-run   # change nothing
+    uv run --no-sync python tools/release.py asgikit-forms minor             # 0.1.0 -> 0.2.0
+    uv run --no-sync python tools/release.py asgikit-core 0.2.0 --no-tag
 
 Steps:
 
@@ -35,22 +36,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.check_layout import (
-    InvalidVersion,
-    Requirement,
-    Version,
-    load_members,
-    normalize,
-    parse_specifier,
-    specifier_contains,
-)
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from tools.check_layout import admits, load_members
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 BUMPS = ("major", "minor", "patch")
 _UNRELEASED = re.compile(r"^##\s+\[?unreleased\]?\s*$", re.IGNORECASE | re.MULTILINE)
 _HEADING2 = re.compile(r"^##\s", re.MULTILINE)
-_RELEASE_VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
+
+
+def is_release_version(text: str) -> bool:
+    """Whether ``text`` is a version to release under: PEP 440, already in normal form
+    (what ``uv version`` writes back), no epoch, no local label."""
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return False
+    return str(version) == text and version.epoch == 0 and version.local is None
 
 
 class ReleaseError(Exception):
@@ -120,12 +126,12 @@ def dependents_excluding(root: Path, dist: str, version: str) -> list[str]:
     for member in load_members(root):
         for where, text in member.requirements():
             try:
-                req = Requirement.parse(text)
-                if req.key != normalize(dist) or not req.specifier:
+                req = Requirement(text)
+                if canonicalize_name(req.name) != canonicalize_name(dist) or not req.specifier:
                     continue
-                if not specifier_contains(parse_specifier(req.specifier), version):
+                if not admits(req.specifier, version):
                     found.append(f"{member.name} {where}: {text!r} excludes {dist} {version}")
-            except ValueError as exc:
+            except (InvalidRequirement, InvalidVersion) as exc:
                 found.append(f"{member.name} {where}: {text!r}: {exc}")
     return found
 
@@ -180,7 +186,7 @@ def release(root: Path, dist: str, target: str, *, dry_run: bool, tag: bool, dat
     if not pyproject.is_file():
         members = sorted(p.parent.name for p in (root / "packages").glob("*/pyproject.toml"))
         raise ReleaseError(f"{dist} is not a workspace member; members: {', '.join(members)}")
-    if target not in BUMPS and not _RELEASE_VERSION.match(target):
+    if target not in BUMPS and not is_release_version(target):
         raise ReleaseError(f"{target!r} is neither {'/'.join(BUMPS)} nor a version like 1.2.3")
     files = [pyproject, changelog, lock]
     rel = [p.relative_to(root).as_posix() for p in files]
@@ -189,7 +195,7 @@ def release(root: Path, dist: str, target: str, *, dry_run: bool, tag: bool, dat
     if not version or version == current:
         raise ReleaseError(f"{target!r} does not change {dist}'s version ({current})")
     try:
-        if Version.parse(version) <= Version.parse(current):
+        if Version(version) <= Version(current):
             raise ReleaseError(f"{version} is not above {dist}'s current version {current}")
     except InvalidVersion as exc:
         raise ReleaseError(str(exc)) from None
