@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import asgikit.forms as forms
+import asgikit.forms.multipart as multipart
 from asgikit.forms import FormData
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import DEFAULT_MAX_FIELDS
@@ -27,6 +28,37 @@ def test_all_is_complete_and_exact() -> None:
     # Nothing else public either: no helper or constant leaks from the private modules.
     public = {name for name in vars(forms) if not name.startswith("_")}
     assert public - {"annotations"} == exported
+    # The one public submodule is listed too: the sans-IO multipart layer.
+    assert inspect.ismodule(forms.multipart) and "multipart" in exported
+
+
+def test_multipart_layer_all_is_exact() -> None:
+    exported = set(multipart.__all__)
+    assert len(exported) == len(multipart.__all__), "a name is listed twice"
+    public = {
+        name
+        for name, value in vars(multipart).items()
+        if not name.startswith("_")
+        and not inspect.ismodule(value)
+        and getattr(value, "__module__", "asgikit.forms.multipart") == "asgikit.forms.multipart"
+    }
+    # Event is a type alias (a union, whose __module__ is "types"), listed by hand.
+    assert public - {"annotations"} == exported - {"Event"}
+    assert multipart.Event == (
+        multipart.PartStart
+        | multipart.PartData
+        | multipart.PartEnd
+        | multipart.BodyEnd
+        | multipart.NeedData
+    )
+    assert {
+        "MultipartParser",
+        "PartStart",
+        "PartData",
+        "PartEnd",
+        "BodyEnd",
+        "NEED_DATA",
+    } <= exported
 
 
 def test_defaults_are_the_documented_ones() -> None:

@@ -344,20 +344,3 @@ async def test_disconnect_mid_upload(
     with pytest.raises(ClientDisconnectedError):
         await read_form(request, spool_threshold=1000, spool_dir=spool_dir)
     assert open_files(spool_dir) == []
-
-
-# -- the sans-IO engine under the readers ---------------------------------------------------------
-
-
-def test_feeding_the_engine_with_events_pending_is_a_state_error() -> None:
-    from asgikit.errors import StateError
-    from asgikit.forms._limits import Limits
-    from asgikit.forms._multipart import NEED_DATA, MultipartEngine
-
-    engine = MultipartEngine(B.encode(), Limits())
-    engine.feed(part('Content-Disposition: form-data; name="a"', b"1"))
-    with pytest.raises(StateError, match=r"cannot feed .*still pending"):
-        engine.feed(END)
-    while engine.next_event() is not NEED_DATA:
-        pass
-    engine.feed(END)  # once the events are read, feeding goes on

@@ -4,12 +4,16 @@
 ``Request.read_form()`` returns); :func:`iter_parts` streams it one :class:`Part` at a
 time. Both take the same keyword-only limits, each with a safe default, and raise the
 errors of :mod:`asgikit.errors` (400, 413, 415) with messages that name the option
-that lifts the limit. The multipart framing is a sans-IO push parser of our own whose
-answer does not depend on how the body is split.
+that lifts the limit.
+
+Under both lies :mod:`asgikit.forms.multipart`, the multipart framing as a public sans-IO
+layer: a :class:`~asgikit.forms.multipart.MultipartParser` fed with bytes that returns
+events, whose answer does not depend on how the body is split.
 """
 
 from __future__ import annotations
 
+from asgikit.forms import multipart
 from asgikit.forms._filename import safe_filename
 from asgikit.forms._files import UploadedFile
 from asgikit.forms._limits import (
@@ -42,6 +46,7 @@ __all__ = [
     "Part",
     "UploadedFile",
     "iter_parts",
+    "multipart",
     "read_form",
     "safe_filename",
 ]

@@ -28,7 +28,6 @@ from asgikit.forms._limits import (
     field_text,
     shorten,
 )
-from asgikit.forms._multipart import DONE, PartInfo
 from asgikit.forms._source import (
     URLENCODED,
     MultipartSource,
@@ -36,6 +35,7 @@ from asgikit.forms._source import (
     multipart_engine,
     read_urlencoded,
 )
+from asgikit.forms.multipart import BodyEnd, PartData, PartStart
 from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import DEFAULT_MAX_FIELDS
@@ -81,7 +81,7 @@ class Part:
 
     def __init__(
         self,
-        info: PartInfo,
+        info: PartStart,
         source: MultipartSource | None,
         form_charset: _FormCharset,
         data: bytes | None = None,
@@ -129,10 +129,10 @@ class Part:
             self.size += len(data)
             return data
         event = await source.next_event()
-        if type(event) is bytes:
-            self.size += len(event)
-            return event
-        self._state = _FINISHED  # PART_END
+        if type(event) is PartData:
+            self.size += len(event.data)
+            return event.data
+        self._state = _FINISHED  # a PartEnd
         raise StopAsyncIteration
 
     async def read(self) -> bytes:
@@ -249,15 +249,15 @@ async def iter_parts(
         for name, value in fields.items():
             for item in value if type(value) is list else (value,):
                 assert isinstance(item, str)
-                info = PartInfo(name, None, None, None, no_headers)
+                info = PartStart(name, None, None, None, no_headers)
                 yield Part(info, None, form_charset, item.encode(used, "replace"), item)
         return
     source = MultipartSource(multipart_engine(request, params, limits), request.read_stream())
     form_charset = _FormCharset(limits.charset)
     part: Part | None = None
     try:
-        while (event := await source.next_event()) is not DONE:
-            assert isinstance(event, PartInfo)  # a part's data is read through the part
+        while type(event := await source.next_event()) is not BodyEnd:
+            assert type(event) is PartStart  # a part's data is read through the part
             part = Part(event, source, form_charset)
             yield part
             await part._skip()

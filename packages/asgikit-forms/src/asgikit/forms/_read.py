@@ -23,7 +23,6 @@ from asgikit.forms._limits import (
     decode_field,
     memory_too_large,
 )
-from asgikit.forms._multipart import DONE, PART_END, PartInfo
 from asgikit.forms._source import (
     URLENCODED,
     MultipartSource,
@@ -31,6 +30,7 @@ from asgikit.forms._source import (
     multipart_engine,
     read_urlencoded,
 )
+from asgikit.forms.multipart import BodyEnd, PartData, PartEnd, PartStart
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
@@ -174,28 +174,29 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
     text_size = 0
     file_memory = 0
     try:
-        info: PartInfo | None = None
+        info: PartStart | None = None
         upload: UploadedFile | None = None
         buffer = bytearray()
-        while (event := await source.next_event()) is not DONE:
-            if type(event) is bytes:
+        while type(event := await source.next_event()) is not BodyEnd:
+            if type(event) is PartData:
+                data = event.data
                 if upload is None:
-                    text_size += len(event)
+                    text_size += len(data)
                     if text_size > budget:
                         raise memory_too_large(budget)
                     if text_size + file_memory > budget:
                         await _to_disk(files)
                         file_memory = 0
-                    buffer += event
+                    buffer += data
                 elif upload.in_memory:
                     before = upload.size
-                    if text_size + file_memory + len(event) > budget:
+                    if text_size + file_memory + len(data) > budget:
                         await upload._move_to_disk()
-                    await upload.write(event)
+                    await upload.write(data)
                     file_memory += (upload.size if upload.in_memory else 0) - before
                 else:
-                    await upload.write(event)
-            elif event is PART_END:
+                    await upload.write(data)
+            elif type(event) is PartEnd:
                 assert info is not None  # a part ends only after it started
                 if upload is not None:
                     await upload.finish()
@@ -205,7 +206,7 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
                     entries.append((info.name, bytes(buffer), info.charset))
                     buffer.clear()
             else:
-                assert isinstance(event, PartInfo)
+                assert type(event) is PartStart
                 info = event
                 if info.filename is not None:
                     upload = UploadedFile(

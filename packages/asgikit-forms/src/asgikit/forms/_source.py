@@ -18,13 +18,8 @@ from asgikit.forms._limits import (
     field_too_large,
     too_many_fields,
 )
-from asgikit.forms._multipart import (
-    NEED_DATA,
-    MultipartEngine,
-    PartInfo,
-    _Event,
-    parse_boundary,
-)
+from asgikit.forms._multipart import MultipartEngine, parse_boundary
+from asgikit.forms.multipart import NEED_DATA, Event
 from asgikit.headers import parse_content_type
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
@@ -106,7 +101,7 @@ def _size(text: str, charset: str) -> int:
 def multipart_engine(request: Request, params: dict[str, str], limits: Limits) -> MultipartEngine:
     """A multipart engine for this request, with the total cap resolved; a declared
     Content-Length over the cap fails here, before any byte is read."""
-    boundary = parse_boundary(params, limits)
+    boundary = parse_boundary(params)
     cap = DEFAULT_MAX_MULTIPART_SIZE if limits.max_body_size is None else limits.max_body_size
     declared = request.content_length
     if declared is not None and declared > cap:
@@ -125,13 +120,19 @@ class MultipartSource:
         self.engine = engine
         self._chunks = chunks
 
-    async def next_event(self) -> PartInfo | bytes | _Event:
+    async def next_event(self) -> Event:
+        """The engine's next event, fed from the chunks while it needs data; never
+        :data:`~asgikit.forms.multipart.NEED_DATA`."""
         engine = self.engine
         while True:
             event = engine.next_event()
             if event is not NEED_DATA:
                 return event
-            engine.feed(await anext(self._chunks, b""))
+            chunk = await anext(self._chunks, None)
+            if chunk is None:
+                engine.feed_eof()
+            else:
+                engine.feed(chunk)
 
     async def aclose(self) -> None:
         self.engine.close()
