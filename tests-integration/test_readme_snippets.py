@@ -202,6 +202,11 @@ def _read_form(url: str, cwd: Path) -> None:
     assert saved[0].read_bytes() == b"\x89PNG" + b"0" * 5000
 
 
+@check("multipart-parser")
+def _multipart_parser(output: str, cwd: Path) -> None:
+    assert output == "malformed multipart body: the body ended before the closing boundary\n"
+
+
 @check("iter-parts")
 def _iter_parts(url: str, cwd: Path) -> None:
     payload = bytes(range(256)) * 4096
