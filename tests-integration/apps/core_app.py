@@ -32,9 +32,13 @@ async def seed_json(scope: Any, receive: Any, send: Any) -> None:
 
 
 async def handler(scope: Any, receive: Any, send: Any) -> None:
+    """Answers with what it read and what the middleware left in the scope's state."""
     request = Request(scope, receive, send)
     body = await request.read_bytes()
-    await request.respond_text(f"handler saw {len(body)} bytes: {body.decode()}")
+    middleware_saw = scope.get("state", {}).get("middleware_saw")
+    await request.respond_text(
+        f"middleware saw {middleware_saw} bytes, handler saw {len(body)} bytes: {body.decode()}"
+    )
 
 
 async def body_logging_middleware(scope: Any, receive: Any, send: Any) -> None:

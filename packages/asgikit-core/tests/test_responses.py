@@ -228,10 +228,21 @@ async def test_response_writer(make_request: MakeRequest) -> None:
 
 
 async def test_response_writer_on_an_asgi_2_4_server(make_request: MakeRequest) -> None:
+    """ASGI 2.4: send() raises OSError for a gone client. The write that meets it raises
+    ClientDisconnectedError, what was written before was delivered, and the response is
+    aborted: started, never finished, refusing every later write."""
     request, channel = make_request(spec_version="2.4")
-    async with request.response_writer() as write:
-        await write(b"abc")
+    with pytest.raises(ClientDisconnectedError):
+        async with request.response_writer() as write:
+            await write(b"abc")
+            channel.send_error = OSError("gone")
+            await write(b"def")
     assert channel.body == b"abc"
+    assert request.response.is_started and not request.response.is_finished
+    with pytest.raises(ClientDisconnectedError):
+        await request.response.write(b"late")
+    with pytest.raises(ClientDisconnectedError):
+        await request.response.end()
 
 
 async def test_response_writer_leaves_an_error_unfinished(make_request: MakeRequest) -> None:

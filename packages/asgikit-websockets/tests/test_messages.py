@@ -13,6 +13,7 @@ from asgikit.errors import InvalidJSONError
 from asgikit.requests import Request
 from asgikit.testing import Channel
 from asgikit.websockets import (
+    DEFAULT_MAX_MESSAGE_SIZE,
     MessageTooBigError,
     MessageTypeError,
     WebSocket,
@@ -398,6 +399,18 @@ async def test_size_guard_counts_utf8_bytes(
     # A disconnect: the seed's `except WebSocketDisconnect` ends the loop (issue 10).
     assert isinstance(info.value, WebSocketDisconnect)
     assert (info.value.code, info.value.reason) == (1009, "message too big")
+
+
+@pytest.mark.parametrize("size", [DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE + 1])
+async def test_size_guard_by_default(connect: Connect, size: int) -> None:
+    ws, channel = await opened(connect, binary(b"x" * size))
+    if size <= DEFAULT_MAX_MESSAGE_SIZE:
+        assert len(await ws.read()) == size
+        return
+    with pytest.raises(MessageTooBigError) as info:
+        await ws.read()
+    assert info.value.limit == DEFAULT_MAX_MESSAGE_SIZE
+    assert channel.sent[-1]["code"] == 1009
 
 
 @pytest.mark.parametrize("reader", ["read", "read_text", "read_bytes", "read_json"])

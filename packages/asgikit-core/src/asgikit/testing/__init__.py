@@ -3,17 +3,20 @@
 ``http_scope()`` and ``websocket_scope()`` build scopes with every key the ASGI spec
 gives a server to fill, so code under test meets the same shape a server would hand it.
 :class:`Channel` plays the server's side of ``receive`` and ``send``.
+``export_problems()`` checks a module's public names against a pinned list.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
 from asgikit.asgi import Message, Scope
 
-__all__ = ["Channel", "http_scope", "websocket_scope"]
+__all__ = ["Channel", "export_problems", "http_scope", "websocket_scope"]
 
 
 def _headers(headers: Iterable[tuple[str | bytes, str | bytes]]) -> list[tuple[bytes, bytes]]:
@@ -171,3 +174,86 @@ class Channel:
     @property
     def body(self) -> bytes:
         return b"".join(m.get("body", b"") for m in self.sent if m["type"] == "http.response.body")
+
+
+def _owner(module_name: str) -> str:
+    """The public module a module belongs to: ``a.b._c._d`` -> ``a.b``."""
+    parts = module_name.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_"):
+            return ".".join(parts[:i])
+    return module_name
+
+
+def export_problems(
+    module_name: str, expected: Iterable[str], *, unexported: Iterable[str] = ()
+) -> list[str]:
+    """What is wrong with the public names of the module ``module_name``: one sentence per
+    problem, an empty list when there is none. Meant for ``assert export_problems(...) == []``.
+
+    - ``__all__`` lists exactly the names in ``expected``, each once, none private;
+    - every name in ``__all__`` can be imported from the module;
+    - every class or function the module shows under a public name, when it comes from
+      this distribution's top-level package, is exported by the public module that owns
+      it: the module itself for what it defines or re-exports from its private submodules
+      (``asgikit.requests._streaming.ResponseWriter`` must be in ``asgikit.requests.__all__``),
+      the public module above a sibling's private module otherwise.
+
+    ``unexported`` names public-looking helpers the module imports for its own use and
+    deliberately does not export; each must still be there, so a stale entry is reported.
+    Raises whatever importing ``module_name`` raises. Since 0.2.0.
+    """
+    module = importlib.import_module(module_name)
+    problems: list[str] = []
+    listed = getattr(module, "__all__", None)
+    if listed is None:
+        return [f"{module_name} has no __all__"]
+    listed = list(listed)
+    wanted = set(expected)
+    for name in sorted(wanted - set(listed)):
+        problems.append(f"{module_name}.__all__ lacks {name!r}, which the test expects")
+    for name in sorted(set(listed) - wanted):
+        problems.append(f"{module_name}.__all__ lists {name!r}, which the test does not expect")
+    for name in sorted({name for name in listed if listed.count(name) > 1}):
+        problems.append(f"{module_name}.__all__ lists {name!r} more than once")
+    for name in listed:
+        if name.startswith("_"):
+            problems.append(f"{module_name}.__all__ lists the private name {name!r}")
+        if not hasattr(module, name):
+            problems.append(f"{module_name}.__all__ lists {name!r}, which cannot be imported")
+    allowed = set(unexported)
+    top = module_name.split(".")[0]
+    for name, value in sorted(vars(module).items()):
+        if name.startswith("_") or not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue
+        defined_in = getattr(value, "__module__", "") or ""
+        if defined_in.split(".")[0] != top:
+            continue
+        owner_name = _owner(defined_in)
+        if owner_name == module_name:
+            if name in listed:
+                continue
+            if name in allowed:
+                allowed.discard(name)
+                continue
+            problems.append(
+                f"{module_name}.{name} ({defined_in}.{value.__qualname__}) is public "
+                f"but not in {module_name}.__all__"
+            )
+            continue
+        owner = importlib.import_module(owner_name)
+        if any(getattr(owner, item, None) is value for item in getattr(owner, "__all__", ())):
+            continue
+        if name in allowed:
+            allowed.discard(name)
+            continue
+        problems.append(
+            f"{module_name}.{name} ({defined_in}.{value.__qualname__}) is shown under a "
+            f"public name but {owner_name} does not export it"
+        )
+    for name in sorted(allowed):
+        problems.append(
+            f"{name!r} is listed as unexported but {module_name} shows no such public "
+            "class or function that its __all__ leaves out"
+        )
+    return problems

@@ -51,7 +51,8 @@ from asgikit.forms._filename import safe_filename
 from asgikit.forms._limits import DEFAULT_MAX_BOUNDARY_LENGTH as _MAX_BOUNDARY_LENGTH
 from asgikit.forms._limits import DEFAULT_MAX_PART_HEADER_SIZE as _MAX_PART_HEADER_SIZE
 from asgikit.forms._limits import DEFAULT_MAX_PART_HEADERS as _MAX_PART_HEADERS
-from asgikit.forms._limits import malformed, part_headers_too_large
+from asgikit.forms._limits import malformed as _malformed
+from asgikit.forms._limits import part_headers_too_large as _part_headers_too_large
 from asgikit.headers import parse_content_type, parse_parameters
 from asgikit.multivalue import MultiValueDict
 
@@ -393,7 +394,7 @@ class MultipartParser:
         if preamble > self._max_preamble:
             raise self._preamble_too_long()
         if buffer[at - 2 : at] != _CRLF:
-            raise malformed("the first boundary does not start a line")
+            raise _malformed("the first boundary does not start a line")
         return self._on_boundary(at + len(dash))
 
     def _on_boundary(self, after: int) -> int:
@@ -421,7 +422,7 @@ class MultipartParser:
         end = _skip_padding(buffer, pos)
         self._padding += end - pos
         if self._padding > self._max_size:
-            raise malformed(
+            raise _malformed(
                 f"more than {self._max_size} bytes of padding after a boundary",
                 hint=f"max_part_header_size={self._max_size}",
             )
@@ -435,7 +436,7 @@ class MultipartParser:
             self._buffer = buffer[end:]
             return -1
         what = "the closing boundary" if self._closing else "a boundary"
-        raise malformed(f"unexpected bytes after {what}")
+        raise _malformed(f"unexpected bytes after {what}")
 
     def _after_line(self, after: int) -> int:
         if self._closing:
@@ -449,7 +450,7 @@ class MultipartParser:
 
     def _preamble_too_long(self) -> InvalidFormError:
         limit = self._max_preamble
-        return malformed(
+        return _malformed(
             f"no boundary in the first {limit} bytes", hint=f"{self._preamble_option}={limit}"
         )
 
@@ -462,7 +463,7 @@ class MultipartParser:
 
     def _check_header_size(self, size: int) -> None:
         if self._size + size > self._max_size:
-            raise part_headers_too_large(self._max_size)
+            raise _part_headers_too_large(self._max_size)
 
     def _header_line(self, line: bytes) -> None:
         if b"\n" in line:
@@ -472,7 +473,7 @@ class MultipartParser:
         if line[0] in _PADDING:
             # obs-fold (RFC 9110 §5.5): a continuation of the previous header's value.
             if not headers or line.isspace():
-                raise malformed("a part header line starts with a space")
+                raise _malformed("a part header line starts with a space")
             name, value = headers.pop()
             headers.append((name, value + " " + _decode(line).strip(" \t")))
             return
@@ -484,7 +485,7 @@ class MultipartParser:
         text = _decode(line)
         name, colon, value = text.partition(":")
         if not colon or not _token(name):
-            raise malformed("a part header line is not 'Name: value'")
+            raise _malformed("a part header line is not 'Name: value'")
         headers.append((name.title(), value.strip(" \t")))
 
     def _fail(self) -> None:
@@ -523,11 +524,11 @@ def _skip_padding(buffer: bytes, pos: int) -> int:
 
 
 def _ended(what: str) -> InvalidFormError:
-    return malformed(f"the body ended before the {what}")
+    return _malformed(f"the body ended before the {what}")
 
 
 def _bare_lf() -> InvalidFormError:
-    return malformed("a part header line holds a bare LF")
+    return _malformed("a part header line holds a bare LF")
 
 
 def _decode(line: bytes) -> str:
@@ -568,7 +569,7 @@ def _part_start(header_lines: list[tuple[str, str]]) -> PartStart:
     for name, value in header_lines:
         if _bad_header_char(value):
             # RFC 9110 §5.5: a bare CR or LF, or a NUL, never belongs in a field value.
-            raise malformed("a part header holds a bare CR, LF or NUL")
+            raise _malformed("a part header holds a bare CR, LF or NUL")
         headers.add(name.lower(), value)
     encoding = headers.get_first("content-transfer-encoding")
     if encoding is not None and encoding.strip().lower() not in _IDENTITY_ENCODINGS:
@@ -578,7 +579,7 @@ def _part_start(header_lines: list[tuple[str, str]]) -> PartStart:
         )
     disposition = headers.get_first("content-disposition")
     if disposition is None:
-        raise malformed("a part has no Content-Disposition header")
+        raise _malformed("a part has no Content-Disposition header")
     # One linear parameter parser for every header (CVE-2024-24762, CVE-2026-28356).
     # Only the plain "name" and "filename" count: RFC 7578 §4.2 forbids "filename*", and
     # a decoy inside another parameter's quoted string is never taken as one.
@@ -590,7 +591,7 @@ def _part_start(header_lines: list[tuple[str, str]]) -> PartStart:
         disposition = _quoted.sub(_double_backslashes, disposition)
     kind, params = parse_parameters(disposition)
     if kind != "form-data":
-        raise malformed(f"a part's Content-Disposition is {kind[:40]!r}, not form-data")
+        raise _malformed(f"a part's Content-Disposition is {kind[:40]!r}, not form-data")
     raw_filename = params.get("filename")
     filename = None if raw_filename is None else safe_filename(_unescape(raw_filename))
     content_type: str | None = None
