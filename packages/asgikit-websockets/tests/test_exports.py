@@ -42,6 +42,7 @@ def test_all_lists_the_public_names() -> None:
 def test_public_names() -> None:
     assert set(websockets.__all__) == {
         "DEFAULT_MAX_MESSAGE_SIZE",
+        "AcceptOptions",
         "MessageTooBigError",
         "MessageTypeError",
         "WebSocket",
