@@ -19,16 +19,22 @@ from typing import Any
 from lifespan import run_lifespan
 
 from asgikit.errors import ClientError
-from asgikit.forms import UploadedFile, iter_parts
+from asgikit.forms import PartsOptions, UploadedFile, iter_parts
 from asgikit.requests import Request
 
 
-def _options(request: Request) -> dict[str, int]:
-    options = {}
-    for name in ("max_file_size", "max_fields", "max_body_size"):
+def _options(request: Request) -> PartsOptions:
+    def number(name: str) -> int | None:
         value = request.query.get_first(name)
-        if isinstance(value, str):
-            options[name] = int(value)
+        return int(value) if isinstance(value, str) else None
+
+    options: PartsOptions = {}
+    if (max_file_size := number("max_file_size")) is not None:
+        options["max_file_size"] = max_file_size
+    if (max_fields := number("max_fields")) is not None:
+        options["max_fields"] = max_fields
+    if (max_body_size := number("max_body_size")) is not None:
+        options["max_body_size"] = max_body_size
     return options
 
 

@@ -6,4 +6,5 @@ from asgikit.requests import Request
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     request = Request(scope, receive, send)
     path: int = request.path  # ERROR
+    request.response.cookies.set("a", "1", max_ag=60)  # ERROR
     await request.respond_json({"path": path}, status="200")  # ERROR

@@ -6,4 +6,6 @@ from asgikit.requests import Request
 async def handler(request: Request) -> None:
     form: int = await read_form(request)  # ERROR
     await read_form("not a request")  # ERROR
+    await read_form(request, max_filez=10)  # ERROR
+    await request.read_form(max_filez=10)  # ERROR
     print(form)

@@ -7,4 +7,5 @@ async def handler(request: Request) -> None:
     ws: WebSocket = await request.websocket_accept()
     message: int = await ws.read()  # ERROR
     wrong: str = ws  # ERROR
+    await request.websocket_accept(subprotocols="chat")  # ERROR
     print(message, wrong)

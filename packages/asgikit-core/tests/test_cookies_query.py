@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgikit.cookies import Cookie, ResponseCookies, parse_cookie_header
+from asgikit.cookies import (
+    Cookie,
+    CookieAttributes,
+    CookieOptions,
+    ResponseCookies,
+    parse_cookie_header,
+)
 from asgikit.errors import ContentTooLargeError, HeaderValueError, InvalidEncodingError
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
@@ -111,6 +117,48 @@ def test_response_cookies_set_replace_delete() -> None:
     assert lines[1] == "a=3; Path=/other; SameSite=Lax"
     assert lines[2].startswith("b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
     assert len(cookies) == 3 and "a" in cookies and cookies.get("b") is not None
+
+
+# Each "# type: ignore[...]" below asserts a type error as well: the tests are checked by
+# mypy --strict, whose warn_unused_ignores fails the run if mypy no longer sees it.
+def test_a_misspelled_cookie_option_is_a_type_error_and_a_typeerror() -> None:
+    cookies = ResponseCookies()
+    unexpected = r"^{}\(\) got an unexpected keyword argument '{}'$"
+    with pytest.raises(TypeError, match=unexpected.format("set", "max_ag")):
+        cookies.set("a", "1", max_ag=60)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected.format("Cookie", "http_only")):
+        Cookie("a", "1", http_only=True)  # type: ignore[call-arg]
+    # A deletion sets Max-Age and Expires itself: they are no options of delete().
+    with pytest.raises(TypeError, match=unexpected.format("delete", "max_age")):
+        cookies.delete("a", max_age=60)  # type: ignore[call-arg]
+    with pytest.raises(HeaderValueError):
+        cookies.set("a", "1", samesite="sometimes")  # type: ignore[arg-type]
+    assert len(cookies) == 0
+
+
+def test_every_declared_cookie_option_is_taken() -> None:
+    attributes: CookieAttributes = {
+        "domain": "example.com",
+        "path": "/app",
+        "secure": True,
+        "httponly": True,
+        "samesite": "strict",
+        "partitioned": True,
+    }
+    options: CookieOptions = {
+        "expires": datetime(2030, 1, 2, tzinfo=UTC),
+        "max_age": 60,
+        **attributes,
+    }
+    assert set(attributes) == CookieAttributes.__optional_keys__
+    assert set(options) == CookieOptions.__optional_keys__
+    cookies = ResponseCookies()
+    cookies.set("a", "1", **options)
+    cookies.delete("b", **attributes)
+    set_line, delete_line = (value.decode() for _, value in cookies.header_lines())
+    tail = "Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned"
+    assert set_line == f"a=1; Expires=Wed, 02 Jan 2030 00:00:00 GMT; Max-Age=60; {tail}"
+    assert delete_line == f"b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; {tail}"
 
 
 @pytest.mark.parametrize(

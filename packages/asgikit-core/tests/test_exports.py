@@ -14,7 +14,14 @@ from asgikit.testing import export_problems
 
 PUBLIC: dict[str, list[str]] = {
     "asgikit.asgi": ["ASGIApp", "Message", "Receive", "Scope", "Send"],
-    "asgikit.cookies": ["Cookie", "ResponseCookies", "SameSite", "parse_cookie_header"],
+    "asgikit.cookies": [
+        "Cookie",
+        "CookieAttributes",
+        "CookieOptions",
+        "ResponseCookies",
+        "SameSite",
+        "parse_cookie_header",
+    ],
     "asgikit.errors": [
         "AsgikitError",
         "BadRequestError",

@@ -12,6 +12,8 @@ PUBLIC: dict[str, list[str]] = {
         "ByteRange",
         "DEFAULT_CHUNK_SIZE",
         "DEFAULT_MAX_RANGES",
+        "FileOptions",
+        "StaticOptions",
         "DEFAULT_MEDIA_TYPE",
         "FileChangedError",
         "MEDIA_TYPES",

@@ -15,7 +15,7 @@ import pytest
 
 from asgikit.asgi import Message
 from asgikit.errors import ClientDisconnectedError, NotFoundError
-from asgikit.files import FileChangedError, make_etag, respond_file
+from asgikit.files import FileChangedError, FileOptions, make_etag, respond_file
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
 
@@ -554,3 +554,39 @@ async def test_cancel_during_a_read_closes_the_file_before_returning(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not fd_tracker
+
+
+# -- one set of options: FileOptions ----------------------------------------------------------
+# Each "# type: ignore[...]" below asserts a type error as well: the tests are checked by
+# mypy --strict, whose warn_unused_ignores fails the run if mypy no longer sees it.
+
+
+async def test_a_misspelled_option_is_a_type_error_and_a_typeerror(text_file: Path) -> None:
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/file"), channel.receive, channel.send)
+    unexpected = r"^respond_file\(\) got an unexpected keyword argument 'chunk_sise'$"
+    with pytest.raises(TypeError, match=unexpected):
+        await respond_file(request, text_file, chunk_sise=10)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected):
+        await request.respond_file(text_file, chunk_sise=10)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        await request.respond_file(text_file, chunk_size="10")  # type: ignore[arg-type]
+    assert channel.sent == []
+
+
+async def test_every_declared_option_is_taken(text_file: Path, respond: Respond) -> None:
+    options: FileOptions = {
+        "status": 404,
+        "media_type": "application/x-test",
+        "download_name": "x.txt",
+        "stat_result": await asyncio.to_thread(text_file.stat),
+        "chunk_size": 4,
+        "max_ranges": 1,
+    }
+    assert set(options) == FileOptions.__optional_keys__
+    channel = await respond(text_file, **options)
+    assert (channel.status, channel.body) == (404, b"Hello, world!\n")
+    assert channel.header("content-type") == "application/x-test"
+    assert channel.header("content-disposition") == 'attachment; filename="x.txt"'
+    chunks = [m["body"] for m in body_messages(channel) if m["body"]]
+    assert chunks == [b"Hell", b"o, w", b"orld", b"!\n"]  # chunk_size=4

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from asgikit.errors import MethodNotAllowedError, NotFoundError
-from asgikit.files import StaticFiles, make_etag, safe_path_segments, serve_static
+from asgikit.files import (
+    StaticFiles,
+    StaticOptions,
+    make_etag,
+    safe_path_segments,
+    serve_static,
+)
 from asgikit.files import _static as static_module
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
@@ -622,3 +628,44 @@ async def test_serve_static_at_its_root_follows_the_url(
     await serve_static(request, site, "")
     assert channel.status == status
     assert channel.header("location") == location
+
+
+# -- one set of options: StaticOptions --------------------------------------------------------
+# Each "# type: ignore[...]" below asserts a type error as well: the tests are checked by
+# mypy --strict, whose warn_unused_ignores fails the run if mypy no longer sees it.
+
+
+async def test_a_misspelled_option_is_a_type_error_and_a_typeerror(site: Path) -> None:
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/hello.txt"), channel.receive, channel.send)
+    unexpected = r"^{}\(\) got an unexpected keyword argument 'indx'$"
+    with pytest.raises(TypeError, match=unexpected.format("serve_static")):
+        await serve_static(request, site, "/hello.txt", indx=None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected.format("StaticFiles")):
+        StaticFiles(site, indx=None)  # type: ignore[call-arg]
+    StaticFiles(site, index=1)  # type: ignore[arg-type]
+    assert channel.sent == []
+
+
+async def test_every_declared_option_is_taken(site: Path, get_static: GetStatic) -> None:
+    options: StaticOptions = {
+        "index": "hello.txt",
+        "follow_symlinks": True,
+        "precompressed": False,
+        "allow_dotfiles": True,
+        "cache_control": "no-store",
+        "chunk_size": 4,
+    }
+    assert set(options) == StaticOptions.__optional_keys__
+    app = StaticFiles(site, **options)
+    channel = await get_static(app, "/")
+    assert channel.body == b"Hello, world!\n"
+    assert channel.header("cache-control") == "no-store"
+    channel = await get_static(app, "/.env")
+    assert channel.body == b"PASSWORD=1"
+    channel = await get_static(app, "/app.js", headers=[("accept-encoding", "br")])
+    assert (channel.body, channel.header("content-encoding")) == (JS, None)
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/.env"), channel.receive, channel.send)
+    await serve_static(request, site, "/.env", **options)
+    assert channel.body == b"PASSWORD=1"

@@ -24,6 +24,8 @@ PUBLIC: dict[str, list[str]] = {
         "DEFAULT_MAX_PART_HEADER_SIZE",
         "DEFAULT_SPOOL_THRESHOLD",
         "FormData",
+        "FormOptions",
+        "PartsOptions",
         "Part",
         "UploadedFile",
         "iter_parts",

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from asgikit.errors import ContentTooLargeError, InvalidFormError
-from asgikit.forms import iter_parts, read_form
+from asgikit.forms import FormOptions, PartsOptions, iter_parts, read_form
+from asgikit.requests import Request
 
 B = "asgikit-test-boundary-7f3a"
 CT = f"multipart/form-data; boundary={B}"
@@ -353,24 +354,57 @@ async def test_max_memory_size_must_be_an_int(make_request: Any, value: Any) -> 
         await read_form(make_request([END], CT), max_memory_size=value)
 
 
-# -- one set of options --------------------------------------------------------------------------
+# -- one set of options: FormOptions, PartsOptions ------------------------------------------
+# Each "# type: ignore[...]" below asserts a type error as well: the tests are checked by
+# mypy --strict, whose warn_unused_ignores fails the run if mypy no longer sees it.
 
 
-def test_read_form_and_iter_parts_take_the_same_options() -> None:
-    """The two readers list their options in their signatures (keyword-only, typed);
-    this keeps them, and the Limits they build, from drifting apart."""
-    import dataclasses
-    import inspect
+async def test_a_misspelled_option_is_a_type_error_and_a_typeerror(make_built: Any) -> None:
+    built = make_built([END], CT)
+    request: Request = built.request
+    unexpected = r"^{}\(\) got an unexpected keyword argument '{}'$"
+    with pytest.raises(TypeError, match=unexpected.format("read_form", "max_filez")):
+        await read_form(request, max_filez=10)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected.format("read_form", "max_filez")):
+        await request.read_form(max_filez=10)  # type: ignore[call-arg]
+    # iter_parts() refuses at the call, before anything is iterated; it has no spooling.
+    with pytest.raises(TypeError, match=unexpected.format("iter_parts", "spool_dir")):
+        iter_parts(request, spool_dir="/tmp")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected.format("iter_parts", "max_memory_size")):
+        iter_parts(request, max_memory_size=1)  # type: ignore[call-arg]
+    # A value of the wrong type is a type error too, and a ValueError when it runs.
+    with pytest.raises(ValueError, match="max_files"):
+        await read_form(request, max_files="10")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_fields"):
+        await request.read_form(max_fields=None)  # type: ignore[arg-type]
+    assert built.channel.receive_calls == 0
 
-    from asgikit.forms._limits import Limits
 
-    def options(func: Any) -> dict[str, tuple[object, object]]:
-        params = list(inspect.signature(func).parameters.values())[1:]  # after request
-        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
-        return {p.name: (p.annotation, p.default) for p in params}
-
-    limits = {f.name: (f.type, f.default) for f in dataclasses.fields(Limits)}
-    assert options(read_form) == limits
-    streaming = options(iter_parts)
-    assert streaming == {name: limits[name] for name in streaming}
-    assert set(limits) - set(streaming) == {"max_memory_size", "spool_threshold", "spool_dir"}
+async def test_every_declared_option_is_taken(make_request: Any, spool_dir: Any) -> None:
+    """Each key of FormOptions and PartsOptions reaches the read (the limits are built
+    from the same names): none is refused, and none is left out."""
+    streaming: PartsOptions = {
+        "max_fields": 2,
+        "max_files": 2,
+        "max_field_size": 100,
+        "max_file_size": 100,
+        "max_body_size": 10_000,
+        "max_part_headers": 4,
+        "max_part_header_size": 1000,
+        "max_boundary_length": 70,
+        "charset": "latin-1",
+    }
+    options: FormOptions = {
+        **streaming,
+        "max_memory_size": 1000,
+        "spool_threshold": 0,
+        "spool_dir": spool_dir,
+    }
+    assert set(streaming) == PartsOptions.__optional_keys__
+    assert set(options) == FormOptions.__optional_keys__
+    body = field("a", "é".encode("latin-1")) + file("doc", b"x") + END
+    async with await read_form(make_request([body], CT), **options) as form:
+        assert form["a"] == "é"
+        assert not form.files()[0].in_memory  # spool_threshold=0
+    names = [part.name async for part in iter_parts(make_request([body], CT), **streaming)]
+    assert names == ["a", "doc"]

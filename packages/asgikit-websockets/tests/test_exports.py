@@ -17,6 +17,7 @@ from asgikit.testing import export_problems
 PUBLIC: dict[str, list[str]] = {
     "asgikit.websockets": [
         "DEFAULT_MAX_MESSAGE_SIZE",
+        "AcceptOptions",
         "MessageTooBigError",
         "MessageTypeError",
         "WebSocket",

@@ -11,6 +11,7 @@ from asgikit.errors import HeaderValueError
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
 from asgikit.websockets import (
+    AcceptOptions,
     WebSocket,
     WebSocketDisconnect,
     WebSocketProtocolError,
@@ -83,11 +84,29 @@ async def test_accept_headers_as_pairs_keep_duplicates(connect: Connect) -> None
 
 async def test_request_websocket_accept_passes_options(connect: Connect) -> None:
     request, channel = connect(subprotocols=["v1"])
-    ws = await request.websocket_accept(subprotocol="v1", headers={"x-a": "b"}, max_message_size=10)
+    options: AcceptOptions = {"subprotocol": "v1", "headers": {"x-a": "b"}, "max_message_size": 10}
+    assert set(options) == AcceptOptions.__optional_keys__
+    ws = await request.websocket_accept(**options)
     assert isinstance(ws, WebSocket)
     assert ws.subprotocol == "v1"
     assert ws.max_message_size == 10
     assert channel.sent[0]["headers"] == [(b"x-a", b"b")]
+
+
+# Each "# type: ignore[...]" below asserts a type error as well: the tests are checked by
+# mypy --strict, whose warn_unused_ignores fails the run if mypy no longer sees it.
+async def test_a_misspelled_option_is_a_type_error_and_a_typeerror(connect: Connect) -> None:
+    request, channel = connect(subprotocols=["v1"])
+    unexpected = r"^accept\(\) got an unexpected keyword argument 'subprotocols'$"
+    with pytest.raises(TypeError, match=unexpected):
+        await request.websocket_accept(subprotocols="v1")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected):
+        await accept(request, subprotocols="v1")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=unexpected):
+        await WebSocket(request).accept(subprotocols="v1")  # type: ignore[call-arg]
+    with pytest.raises(HeaderValueError):
+        await accept(request, subprotocol=1)  # type: ignore[arg-type]
+    assert (channel.receive_calls, channel.sent) == (0, [])
 
 
 async def test_subprotocol_not_offered_is_refused_before_anything_is_sent(

@@ -13,17 +13,66 @@ attribute is checked: a ``;`` or a control character in any of them is refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from asgikit.errors import HeaderValueError, ResponseStateError
 from asgikit.multivalue import MultiValueDict
 
-__all__ = ["Cookie", "ResponseCookies", "SameSite", "parse_cookie_header"]
+__all__ = [
+    "Cookie",
+    "CookieAttributes",
+    "CookieOptions",
+    "ResponseCookies",
+    "SameSite",
+    "parse_cookie_header",
+]
 
 SameSite = Literal["lax", "strict", "none"]
+
+
+class CookieAttributes(TypedDict, total=False):
+    """The attributes of a cookie that :meth:`ResponseCookies.delete` takes: the ones
+    that say which cookie it is (``domain``, ``path``) and how it was set, which the
+    deleting Set-Cookie line repeats (browsers refuse a SameSite=None or Partitioned
+    line that is not ``secure``)."""
+
+    #: ``Domain`` (``None``: only the host that set it).
+    domain: str | None
+    #: ``Path`` ("/"; ``None``: the browser's default, the request's directory).
+    path: str | None
+    #: ``Secure``: sent over HTTPS only (``False``).
+    secure: bool
+    #: ``HttpOnly``: hidden from scripts (``False``).
+    httponly: bool
+    #: ``SameSite`` ("lax"); "none" needs ``secure``.
+    samesite: SameSite | None
+    #: ``Partitioned`` (CHIPS; ``False``); needs ``secure``.
+    partitioned: bool
+
+
+class CookieOptions(CookieAttributes, total=False):
+    """The options of :meth:`ResponseCookies.set` and :class:`Cookie`: the
+    :class:`CookieAttributes` and the cookie's lifetime. A misspelled option is a type
+    error, and a ``TypeError`` when the call runs."""
+
+    #: ``Expires``: an aware :class:`~datetime.datetime` (``None``: a session cookie).
+    expires: datetime | None
+    #: ``Max-Age`` in seconds (``None``: not sent).
+    max_age: int | None
+
+
+_COOKIE_OPTIONS: frozenset[str] = CookieOptions.__optional_keys__
+_ATTRIBUTES: frozenset[str] = CookieAttributes.__optional_keys__
+
+
+def _check_options(options: Mapping[str, object], known: frozenset[str], caller: str) -> None:
+    # The TypeError Python raises for a keyword that a signature does not name.
+    if not options.keys() <= known:
+        name = next(name for name in options if name not in known)
+        raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
 
 
 def parse_cookie_header(
@@ -81,20 +130,16 @@ class Cookie:
         "value",
     )
 
-    def __init__(
-        self,
-        name: str,
-        value: str,
-        *,
-        expires: datetime | None = None,
-        max_age: int | None = None,
-        domain: str | None = None,
-        path: str | None = "/",
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: SameSite | None = "lax",
-        partitioned: bool = False,
-    ) -> None:
+    def __init__(self, name: str, value: str, **options: Unpack[CookieOptions]) -> None:
+        _check_options(options, _COOKIE_OPTIONS, "Cookie")
+        expires = options.get("expires")
+        max_age = options.get("max_age")
+        domain = options.get("domain")
+        path = options.get("path", "/")
+        secure = options.get("secure", False)
+        httponly = options.get("httponly", False)
+        samesite = options.get("samesite", "lax")
+        partitioned = options.get("partitioned", False)
         if not _is_token(name):
             raise HeaderValueError(f"invalid cookie name {name!r}: it must be an RFC 6265 token")
         if not _is_cookie_value(value):
@@ -177,62 +222,21 @@ class ResponseCookies:
         (the response does this when it starts: what is sent cannot change)."""
         self._frozen = reason
 
-    def set(
-        self,
-        name: str,
-        value: str,
-        *,
-        expires: datetime | None = None,
-        max_age: int | None = None,
-        domain: str | None = None,
-        path: str | None = "/",
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: SameSite | None = "lax",
-        partitioned: bool = False,
-    ) -> Cookie:
-        """Set a cookie; a later call for the same name, domain and path replaces it."""
+    def set(self, name: str, value: str, **options: Unpack[CookieOptions]) -> Cookie:
+        """Set a cookie with the attributes in ``options`` (:class:`CookieOptions`); a
+        later call for the same name, domain and path replaces it."""
         if self._frozen is not None:
             raise ResponseStateError(f"cannot set a cookie: {self._frozen}")
-        cookie = Cookie(
-            name,
-            value,
-            expires=expires,
-            max_age=max_age,
-            domain=domain,
-            path=path,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-        )
-        self._cookies[(name, domain, path)] = cookie
+        _check_options(options, _COOKIE_OPTIONS, "set")
+        cookie = Cookie(name, value, **options)
+        self._cookies[(name, cookie.domain, cookie.path)] = cookie
         return cookie
 
-    def delete(
-        self,
-        name: str,
-        *,
-        domain: str | None = None,
-        path: str | None = "/",
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: SameSite | None = "lax",
-        partitioned: bool = False,
-    ) -> Cookie:
-        """Ask the client to drop a cookie (``Max-Age=0`` and an expiry in the past)."""
-        return self.set(
-            name,
-            "",
-            expires=_EPOCH,
-            max_age=0,
-            domain=domain,
-            path=path,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-        )
+    def delete(self, name: str, **options: Unpack[CookieAttributes]) -> Cookie:
+        """Ask the client to drop a cookie (``Max-Age=0`` and an expiry in the past);
+        ``options`` (:class:`CookieAttributes`) name it as it was set."""
+        _check_options(options, _ATTRIBUTES, "delete")
+        return self.set(name, "", expires=_EPOCH, max_age=0, **options)
 
     def get(self, name: str) -> Cookie | None:
         """The cookie set under ``name`` (any domain and path), or ``None``."""

@@ -9,13 +9,7 @@ same scope shares (see :mod:`asgikit.requests._state`).
 from __future__ import annotations
 
 import json
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    Coroutine,
-    Iterable,
-    Mapping,
-)
+from collections.abc import AsyncGenerator, AsyncIterable, Coroutine
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -46,9 +40,13 @@ from asgikit.responses import Response, ServerSentEvent, _send_whole
 
 if TYPE_CHECKING:
     from os import PathLike
+    from typing import Unpack
 
-    from asgikit.forms import FormData
-    from asgikit.websockets import WebSocket
+    # The option sets of the optional distributions, for type checkers only: core
+    # imports nothing of theirs at run time.
+    from asgikit.files import FileOptions
+    from asgikit.forms import FormData, FormOptions
+    from asgikit.websockets import AcceptOptions, WebSocket
 
 __all__ = [
     "JSONDumps",
@@ -312,10 +310,11 @@ class Request:
             return None
         return json_codec.loads(body, loads, what="the body")
 
-    async def read_form(self, **options: Any) -> FormData:
+    async def read_form(self, **options: Unpack[FormOptions]) -> FormData:
         """The body parsed as a form (urlencoded or multipart); needs ``asgikit-forms``.
 
-        ``options`` go to :func:`asgikit.forms.read_form`, which documents them.
+        ``options`` (:class:`asgikit.forms.FormOptions`) go to
+        :func:`asgikit.forms.read_form`.
         """
         forms = _optional.load("asgikit.forms", "asgikit-forms", "read_form()")
         form: FormData = await forms.read_form(self, **options)
@@ -497,29 +496,24 @@ class Request:
             if aclose is not None:
                 await aclose()
 
-    async def respond_file(self, path: str | PathLike[str], **options: Any) -> None:
+    async def respond_file(self, path: str | PathLike[str], **options: Unpack[FileOptions]) -> None:
         """Respond with the file at ``path``; needs ``asgikit-files``.
 
-        ``options`` go to :func:`asgikit.files.respond_file`, which documents them.
+        ``options`` (:class:`asgikit.files.FileOptions`) go to
+        :func:`asgikit.files.respond_file`.
         """
         files = _optional.load("asgikit.files", "asgikit-files", "respond_file()")
         await files.respond_file(self, path, **options)
 
-    async def websocket_accept(
-        self,
-        *,
-        subprotocol: str | None = None,
-        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
-        **options: Any,
-    ) -> WebSocket:
+    async def websocket_accept(self, **options: Unpack[AcceptOptions]) -> WebSocket:
         """Accept the WebSocket handshake and return the connection; needs
-        ``asgikit-websockets``. ``options`` go to :func:`asgikit.websockets.accept`."""
+        ``asgikit-websockets``. ``options`` (:class:`asgikit.websockets.AcceptOptions`:
+        ``subprotocol``, ``headers``, ``max_message_size``) go to
+        :func:`asgikit.websockets.accept`."""
         websockets = _optional.load(
             "asgikit.websockets", "asgikit-websockets", "websocket_accept()"
         )
-        ws: WebSocket = await websockets.accept(
-            self, subprotocol=subprotocol, headers=headers, **options
-        )
+        ws: WebSocket = await websockets.accept(self, **options)
         return ws
 
     def __repr__(self) -> str:

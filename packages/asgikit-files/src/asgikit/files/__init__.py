@@ -29,8 +29,13 @@ from asgikit.files._content import (
     parse_accept_encoding,
 )
 from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
-from asgikit.files._respond import DEFAULT_CHUNK_SIZE, FileChangedError, respond_file
-from asgikit.files._static import StaticFiles, safe_path_segments, serve_static
+from asgikit.files._respond import (
+    DEFAULT_CHUNK_SIZE,
+    FileChangedError,
+    FileOptions,
+    respond_file,
+)
+from asgikit.files._static import StaticFiles, StaticOptions, safe_path_segments, serve_static
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -39,7 +44,9 @@ __all__ = [
     "MEDIA_TYPES",
     "ByteRange",
     "FileChangedError",
+    "FileOptions",
     "StaticFiles",
+    "StaticOptions",
     "content_disposition",
     "evaluate_preconditions",
     "format_http_date",

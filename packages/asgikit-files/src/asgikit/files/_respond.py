@@ -14,8 +14,8 @@ import asyncio
 import os
 import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from asgikit.errors import AsgikitError, NotFoundError
 from asgikit.files._content import guess_media_type
@@ -26,7 +26,7 @@ from asgikit.files._ranges import DEFAULT_MAX_RANGES
 if TYPE_CHECKING:
     from asgikit.requests import Request
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "FileChangedError", "respond_file"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "FileChangedError", "FileOptions", "respond_file"]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 PATHSEND = "http.response.pathsend"
@@ -48,6 +48,37 @@ _CONDITIONAL_HEADERS = (
     "if-modified-since",
     "if-unmodified-since",
 )
+
+
+class FileOptions(TypedDict, total=False):
+    """The options of :func:`respond_file` and ``Request.respond_file()``. A misspelled
+    option is a type error, and a ``TypeError`` when the call runs."""
+
+    #: The status of a whole-file answer (200); any other sends the whole file with
+    #: that status, without preconditions, ranges or validators.
+    status: int
+    #: The Content-Type (``None``: guessed from the extension, see
+    #: :func:`~asgikit.files.guess_media_type`).
+    media_type: str | None
+    #: Sent as ``Content-Disposition: attachment`` with this name (``None``: inline).
+    download_name: str | None
+    #: A stat of the path the caller already has, so the file is not stat'ed again.
+    stat_result: os.stat_result | None
+    #: Bytes per read of the file, and the size read whole in one go (1 MiB).
+    chunk_size: int
+    #: The most Range specs honoured; more get the whole file with 200 (100).
+    max_ranges: int
+
+
+_FILE_OPTIONS: frozenset[str] = FileOptions.__optional_keys__
+
+
+def check_options(options: Mapping[str, object], known: frozenset[str], caller: str) -> None:
+    """Refuse a keyword that is not an option of ``caller`` with the ``TypeError`` that
+    Python raises for a function with that signature."""
+    if not options.keys() <= known:
+        name = next(name for name in options if name not in known)
+        raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
 
 
 class FileChangedError(AsgikitError, RuntimeError):
@@ -353,15 +384,7 @@ async def send_file(
 
 
 async def respond_file(
-    request: Request,
-    path: str | os.PathLike[str],
-    *,
-    status: int = 200,
-    media_type: str | None = None,
-    download_name: str | None = None,
-    stat_result: os.stat_result | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    max_ranges: int = DEFAULT_MAX_RANGES,
+    request: Request, path: str | os.PathLike[str], **options: Unpack[FileOptions]
 ) -> None:
     """Respond with the file at ``path``, with the HTTP semantics of a static file.
 
@@ -392,15 +415,20 @@ async def respond_file(
     :class:`~asgikit.errors.ClientDisconnectedError` when the client goes away; the file
     is closed on every path. :class:`FileChangedError` when the file shrinks while sent.
 
-    Since 0.1.0.
+    ``options`` are those of :class:`FileOptions`; one it does not name raises
+    ``TypeError``. Since 0.1.0.
     """
+    check_options(options, _FILE_OPTIONS, "respond_file")
     fspath = os.fspath(path)
     if not isinstance(fspath, str):
         raise TypeError(f"path must be str or os.PathLike[str], not {type(fspath).__name__}")
+    chunk_size = options.get("chunk_size", DEFAULT_CHUNK_SIZE)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be positive, not {chunk_size}")
+    media_type = options.get("media_type")
     if media_type is None:
         media_type = guess_media_type(fspath)
+    stat_result = options.get("stat_result")
     if stat_result is not None:
         if not stat.S_ISREG(stat_result.st_mode):
             raise not_found()
@@ -420,11 +448,11 @@ async def respond_file(
             request,
             fspath,
             opened,
-            status=status,
+            status=options.get("status", 200),
             media_type=media_type,
-            download_name=download_name,
+            download_name=options.get("download_name"),
             chunk_size=chunk_size,
-            max_ranges=max_ranges,
+            max_ranges=options.get("max_ranges", DEFAULT_MAX_RANGES),
         )
     finally:
         opened.close()

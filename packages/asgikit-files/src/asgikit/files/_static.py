@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 from urllib.parse import quote
 
 from asgikit.asgi import Receive, Scope, Send
@@ -28,6 +28,7 @@ from asgikit.files._content import guess_media_type, negotiate_encoding
 from asgikit.files._respond import (
     DEFAULT_CHUNK_SIZE,
     Opened,
+    check_options,
     in_thread,
     joined,
     not_found,
@@ -36,7 +37,7 @@ from asgikit.files._respond import (
 )
 from asgikit.requests import Request
 
-__all__ = ["StaticFiles", "safe_path_segments", "serve_static"]
+__all__ = ["StaticFiles", "StaticOptions", "safe_path_segments", "serve_static"]
 
 MAX_PATH_LENGTH = 4096
 MAX_SEGMENT_BYTES = 255
@@ -51,6 +52,27 @@ _DEVICES = frozenset(
 VARIANTS = (("br", ".br"), ("gzip", ".gz"))
 SUFFIXES = dict(VARIANTS)
 ALLOWED_METHODS = ("GET", "HEAD")
+
+
+class StaticOptions(TypedDict, total=False):
+    """The options of :func:`serve_static` and :class:`StaticFiles`. A misspelled
+    option is a type error, and a ``TypeError`` when the call runs."""
+
+    #: The file that serves a directory ("index.html"; ``None``: no index).
+    index: str | None
+    #: Follow symlinks that stay inside the root (``False``: no symlink at all).
+    follow_symlinks: bool
+    #: Send ``name.br`` / ``name.gz`` when the client accepts them (``True``).
+    precompressed: bool
+    #: Serve names starting with a dot (``False``).
+    allow_dotfiles: bool
+    #: Sent as ``Cache-Control`` on every answer (``None``: not sent).
+    cache_control: str | None
+    #: Bytes per read of a file (1 MiB), as in :func:`respond_file`.
+    chunk_size: int
+
+
+_STATIC_OPTIONS: frozenset[str] = StaticOptions.__optional_keys__
 
 _HAVE_OPENAT = (
     os.open in os.supports_dir_fd
@@ -323,16 +345,7 @@ def locate(
 
 
 async def serve_static(
-    request: Request,
-    root: str | os.PathLike[str],
-    path: str,
-    *,
-    index: str | None = "index.html",
-    follow_symlinks: bool = False,
-    precompressed: bool = True,
-    allow_dotfiles: bool = False,
-    cache_control: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    request: Request, root: str | os.PathLike[str], path: str, **options: Unpack[StaticOptions]
 ) -> None:
     """Respond with the file at ``path`` below the directory ``root``.
 
@@ -350,25 +363,17 @@ async def serve_static(
     response for a file that has variants carries ``Vary: Accept-Encoding``.
     ``cache_control``, when given, is sent as ``Cache-Control`` on every answer.
     Conditional requests, Range, HEAD and pathsend behave as in :func:`respond_file`.
+    ``options`` are those of :class:`StaticOptions`; one it does not name raises
+    ``TypeError``.
 
     Raises :class:`~asgikit.errors.MethodNotAllowedError` (405, ``allowed`` is
     ``("GET", "HEAD")``) for other methods, :class:`~asgikit.errors.NotFoundError`
     (404) when there is nothing to serve; :class:`StaticFiles` turns both into
     responses. Since 0.1.0.
     """
-    await _serve(
-        request,
-        os.fspath(root),
-        path,
-        mount_url(request.path, request.root_path)[0],
-        root_is_real=False,
-        index=index,
-        follow_symlinks=follow_symlinks,
-        precompressed=precompressed,
-        allow_dotfiles=allow_dotfiles,
-        cache_control=cache_control,
-        chunk_size=chunk_size,
-    )
+    check_options(options, _STATIC_OPTIONS, "serve_static")
+    url_path = mount_url(request.path, request.root_path)[0]
+    await _serve(request, os.fspath(root), path, url_path, options, root_is_real=False)
 
 
 async def _serve(
@@ -376,21 +381,16 @@ async def _serve(
     root: str,
     path: str,
     url_path: str,
+    options: StaticOptions,
     *,
     root_is_real: bool,
-    index: str | None,
-    follow_symlinks: bool,
-    precompressed: bool,
-    allow_dotfiles: bool,
-    cache_control: str | None,
-    chunk_size: int,
 ) -> None:
     method = request.method
     if method != "GET" and method != "HEAD":
         raise MethodNotAllowedError(
             f"method {method} is not allowed on static files", allowed=ALLOWED_METHODS
         )
-    segments = safe_path_segments(path, allow_dotfiles=allow_dotfiles)
+    segments = safe_path_segments(path, allow_dotfiles=options.get("allow_dotfiles", False))
     if segments is None:
         raise NotFoundError("no such file")
     # For the root itself only the URL knows whether it ended with a slash. An empty
@@ -402,14 +402,15 @@ async def _serve(
         segments,
         directory,
         root_is_real=root_is_real,
-        index=index,
+        index=options.get("index", "index.html"),
         accept_encoding=joined(request.headers.get_all("accept-encoding")),
-        precompressed=precompressed,
-        follow_symlinks=follow_symlinks,
+        precompressed=options.get("precompressed", True),
+        follow_symlinks=options.get("follow_symlinks", False),
     )
     opened = found.opened
     try:
         headers = request.response.headers
+        cache_control = options.get("cache_control")
         if cache_control is not None:
             headers.set("cache-control", cache_control)
         if found.redirect:
@@ -424,7 +425,7 @@ async def _serve(
             status=200,
             media_type=guess_media_type(found.name),
             download_name=None,
-            chunk_size=chunk_size,
+            chunk_size=options.get("chunk_size", DEFAULT_CHUNK_SIZE),
             content_encoding=found.coding,
             etag_suffix="" if found.coding is None else "-" + found.coding,
             nofollow=True,
@@ -484,34 +485,13 @@ class StaticFiles:
     Since 0.1.0.
     """
 
-    __slots__ = (
-        "allow_dotfiles",
-        "cache_control",
-        "chunk_size",
-        "follow_symlinks",
-        "index",
-        "precompressed",
-        "root",
-    )
+    __slots__ = ("options", "root")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        index: str | None = "index.html",
-        follow_symlinks: bool = False,
-        precompressed: bool = True,
-        allow_dotfiles: bool = False,
-        cache_control: str | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], **options: Unpack[StaticOptions]) -> None:
+        check_options(options, _STATIC_OPTIONS, "StaticFiles")
         self.root = os.path.realpath(os.fspath(root))
-        self.index = index
-        self.follow_symlinks = follow_symlinks
-        self.precompressed = precompressed
-        self.allow_dotfiles = allow_dotfiles
-        self.cache_control = cache_control
-        self.chunk_size = chunk_size
+        #: The options given (:class:`StaticOptions`).
+        self.options = options
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -519,19 +499,7 @@ class StaticFiles:
         request = Request(scope, receive, send)
         url_path, path = mount_url(scope["path"], scope.get("root_path", ""))
         try:
-            await _serve(
-                request,
-                self.root,
-                path,
-                url_path,
-                root_is_real=True,
-                index=self.index,
-                follow_symlinks=self.follow_symlinks,
-                precompressed=self.precompressed,
-                allow_dotfiles=self.allow_dotfiles,
-                cache_control=self.cache_control,
-                chunk_size=self.chunk_size,
-            )
+            await _serve(request, self.root, path, url_path, self.options, root_is_real=True)
         except (NotFoundError, MethodNotAllowedError) as exc:
             response = request.response
             if response.is_started:

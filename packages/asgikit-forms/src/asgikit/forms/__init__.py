@@ -2,7 +2,8 @@
 
 :func:`read_form` reads a whole form into a :class:`FormData` (what
 ``Request.read_form()`` returns); :func:`iter_parts` streams it one :class:`Part` at a
-time. Both take the same keyword-only limits, each with a safe default, and raise the
+time. Both take the same keyword-only limits (:class:`FormOptions`,
+:class:`PartsOptions`), each with a safe default, and raise the
 errors of :mod:`asgikit.errors` (400, 413, 415) with messages that name the option
 that lifts the limit.
 
@@ -26,6 +27,8 @@ from asgikit.forms._limits import (
     DEFAULT_MAX_PART_HEADER_SIZE,
     DEFAULT_MAX_PART_HEADERS,
     DEFAULT_SPOOL_THRESHOLD,
+    FormOptions,
+    PartsOptions,
 )
 from asgikit.forms._parts import Part, iter_parts
 from asgikit.forms._read import FormData, read_form
@@ -43,7 +46,9 @@ __all__ = [
     "DEFAULT_MAX_PART_HEADER_SIZE",
     "DEFAULT_SPOOL_THRESHOLD",
     "FormData",
+    "FormOptions",
     "Part",
+    "PartsOptions",
     "UploadedFile",
     "iter_parts",
     "multipart",

@@ -6,6 +6,8 @@ never waits on the disk (Starlette CVE-2025-54121). Writes after the spill are b
 into :data:`WRITE_BATCH`-sized (32 KiB) thread calls instead of one per small chunk, and reads
 fetch at least :data:`READ_BATCH` bytes per thread call, which smaller reads are then
 served from.
+The files of one form share its memory budget through a :class:`FormSpool`, which
+decides when they move to disk to make room.
 The temporary file has no name on disk (``tempfile.TemporaryFile``): nothing is left
 behind when it is closed, when the form is garbage-collected, or when the process dies.
 """
@@ -20,10 +22,10 @@ from collections.abc import AsyncIterator
 from typing import IO, Final
 
 from asgikit.errors import StateError
-from asgikit.forms._limits import DEFAULT_SPOOL_THRESHOLD
+from asgikit.forms._limits import DEFAULT_SPOOL_THRESHOLD, memory_too_large
 from asgikit.multivalue import MultiValueDict
 
-__all__ = ["UploadedFile"]
+__all__ = ["FormSpool", "UploadedFile"]
 
 # What a file on disk holds back before one thread call writes it out. Every concurrent
 # upload holds up to this much between writes, so it is small: with 1 MiB, 200
@@ -60,6 +62,7 @@ class UploadedFile:
         "_pending_size",
         "_position",
         "_size",
+        "_spool",
         "_threshold",
         "content_type",
         "filename",
@@ -83,6 +86,8 @@ class UploadedFile:
         self.headers: MultiValueDict[str] = headers if headers is not None else MultiValueDict()
         self._threshold = spool_threshold
         self._dir = spool_dir
+        # The memory budget this file shares with the rest of its form (FormSpool).
+        self._spool: FormSpool | None = None
         # The chunks as they came: no copy per chunk and no over-allocation, so a file in
         # memory holds its size and no more. Joined into one on the first read.
         self._memory: list[bytes] | None = []
@@ -126,15 +131,20 @@ class UploadedFile:
             return
         memory = self._memory
         if memory is not None:
-            if self._size + size <= self._threshold:
+            after = self._size + size
+            spool = self._spool
+            if after <= self._threshold and (spool is None or spool.reserve(self, size)):
                 memory.append(data if type(data) is bytes else bytes(data))
-                self._size += size
+                self._size = after
                 return
-            # This write crosses the threshold: the file is created and the memory copied
-            # in a worker thread, never on the event loop.
+            # This write crosses the threshold, or the form's memory budget has no room
+            # for it: the file is created and the memory copied in a worker thread,
+            # never on the event loop.
             self._file = await asyncio.to_thread(self._spill, memory, data)
             self._memory = None
-            self._size += size
+            if spool is not None:
+                spool.release(self, self._size)
+            self._size = after
             return
         self._pending.append(data)
         self._pending_size += size
@@ -153,8 +163,8 @@ class UploadedFile:
         return file
 
     async def _move_to_disk(self) -> None:
-        # read_form() calls this when the form's memory budget (max_memory_size) has no
-        # room left for this file's content, whatever its size.
+        # FormSpool.to_disk() calls this when a text field needs the room this file's
+        # content takes in the form's memory budget, whatever its size.
         memory = self._memory
         if memory is not None:
             self._file = await asyncio.to_thread(self._spill, memory, b"")
@@ -296,6 +306,93 @@ class UploadedFile:
         if file is not None:
             self._file = None
             file.close()
+
+
+class FormSpool:
+    """The files of one form being read, and the memory they share with its text fields.
+
+    :func:`~asgikit.forms.read_form` holds a multipart form until it returns it: its
+    text fields, and its files until they move to disk. Together they stay within
+    ``limit`` (``max_memory_size``) bytes. A file whose next chunk would not fit moves
+    to its temporary file before it takes the chunk, whatever its size (its
+    :meth:`UploadedFile.write` asks :meth:`reserve`); a text field that needs the room
+    moves every file in memory to disk (:meth:`add_text`, then :meth:`to_disk`); text
+    alone over the limit is a 413.
+    """
+
+    __slots__ = ("_held", "_holders", "_text", "directory", "files", "limit", "threshold")
+
+    def __init__(
+        self, limit: int, threshold: int, directory: str | os.PathLike[str] | None
+    ) -> None:
+        self.limit = limit
+        self.threshold = threshold
+        self.directory = directory
+        #: Every file opened for the form, in arrival order.
+        self.files: list[UploadedFile] = []
+        self._text = 0
+        self._held = 0  # bytes of the files in memory
+        self._holders: dict[UploadedFile, None] = {}  # the files in memory with content
+
+    def open(
+        self,
+        name: str,
+        filename: str,
+        content_type: str | None,
+        headers: MultiValueDict[str],
+    ) -> UploadedFile:
+        """A new, empty file of this form, spooled by its options and budget."""
+        file = UploadedFile(
+            name,
+            filename,
+            content_type,
+            headers,
+            spool_threshold=self.threshold,
+            spool_dir=self.directory,
+        )
+        file._spool = self
+        self.files.append(file)
+        return file
+
+    def add_text(self, size: int) -> bool:
+        """Count ``size`` more bytes of text fields; a 413 once they alone are over the
+        limit. True when they fit only if the files in memory go: call :meth:`to_disk`."""
+        text = self._text + size
+        self._text = text
+        if text > self.limit:
+            raise memory_too_large(self.limit)
+        return text + self._held > self.limit
+
+    async def to_disk(self) -> None:
+        """Move every file that holds content in memory to its temporary file."""
+        holders, self._holders = self._holders, {}
+        self._held = 0
+        for file in holders:
+            await file._move_to_disk()
+
+    def reserve(self, file: UploadedFile, size: int) -> bool:
+        """Room for ``size`` more bytes of ``file`` in memory: True (and counted), or
+        False, when the file must move to disk instead."""
+        held = self._held + size
+        if self._text + held > self.limit:
+            return False
+        self._held = held
+        self._holders[file] = None
+        return True
+
+    def close(self) -> None:
+        """The read is over: the files forget the spool. No reference cycle is left to
+        keep a forgotten form's temporary files open until the garbage collector runs."""
+        for file in self.files:
+            file._spool = None
+        self.files = []
+        self._holders = {}
+
+    def release(self, file: UploadedFile, size: int) -> None:
+        """``file``, which held ``size`` bytes in memory, moved to disk on its own."""
+        if file in self._holders:
+            del self._holders[file]
+            self._held -= size
 
 
 def _joined(memory: list[bytes]) -> bytes:

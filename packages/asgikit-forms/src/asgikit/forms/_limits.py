@@ -7,7 +7,9 @@ skips a limit the other one has (Starlette CVE-2026-54283).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 from asgikit.errors import ContentTooLargeError, InvalidEncodingError, InvalidFormError
 from asgikit.headers import decode_text, lookup_charset
@@ -36,9 +38,65 @@ DEFAULT_MAX_MEMORY_SIZE = DEFAULT_MAX_BODY_SIZE
 _MAX_CHARSET_NAME = 40
 
 
+class PartsOptions(TypedDict, total=False):
+    """The options of :func:`~asgikit.forms.iter_parts`, each a limit with a safe
+    default; :class:`FormOptions` adds the ones of :func:`~asgikit.forms.read_form`.
+    A misspelled option is a type error, and a ``TypeError`` when the call runs.
+    """
+
+    #: Text fields, urlencoded or multipart (1000); over it: 413.
+    max_fields: int
+    #: File fields of a multipart form (100); over it: 413.
+    max_files: int
+    #: Bytes of one text field (1 MiB); over it: 413.
+    max_field_size: int
+    #: Bytes of one file (1 GiB); over it: 413.
+    max_file_size: int
+    #: The whole body, counted as it arrives (a larger Content-Length fails before any
+    #: byte is read). ``None``: ``request.max_body_size`` (10 MiB) for urlencoded
+    #: bodies, 2 GiB for multipart ones.
+    max_body_size: int | None
+    #: Header lines of one part (8); over it: 413.
+    max_part_headers: int
+    #: Bytes of one part's headers, and the most bytes read before the first boundary
+    #: (8 KiB); over it: 413 (400 before the first boundary).
+    max_part_header_size: int
+    #: Characters of the multipart boundary (256; RFC 2046 allows 70); over it: 400.
+    max_boundary_length: int
+    #: The charset of text fields whose part names none ("utf-8").
+    charset: str
+
+
+class FormOptions(PartsOptions, total=False):
+    """The options of :func:`~asgikit.forms.read_form` and ``Request.read_form()``:
+    those of :class:`PartsOptions`, and the three that bound what a whole form holds.
+    """
+
+    #: Bytes of a multipart form held in memory until it is returned: its text fields,
+    #: and its files not yet on disk (10 MiB); text over it: 413, files go to disk.
+    max_memory_size: int
+    #: A file larger than this many bytes moves to a temporary file (1 MiB).
+    spool_threshold: int
+    #: Where temporary files go (``None``: the system's temporary directory).
+    spool_dir: str | os.PathLike[str] | None
+
+
+PARTS_OPTIONS: frozenset[str] = PartsOptions.__optional_keys__
+FORM_OPTIONS: frozenset[str] = FormOptions.__optional_keys__
+
+
+def check_options(options: Mapping[str, object], known: frozenset[str], caller: str) -> None:
+    """Refuse a keyword that is not an option of ``caller`` with the ``TypeError`` that
+    Python raises for a function with that signature."""
+    if not options.keys() <= known:
+        name = next(name for name in options if name not in known)
+        raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The options of one form read, checked once when the read starts."""
+    """The options of one form read (:class:`FormOptions`), checked once when the read
+    starts; ``max_body_size`` is resolved (not ``None``) for a form read."""
 
     max_fields: int = DEFAULT_MAX_FIELDS
     max_files: int = DEFAULT_MAX_FILES
@@ -78,6 +136,15 @@ class Limits:
             lookup_charset(self.charset)
         except InvalidEncodingError as exc:
             raise ValueError(str(exc)) from None
+
+
+def form_limits(options: PartsOptions, default_body_size: int) -> Limits:
+    """The limits of one form read, built and checked once: an unset (or ``None``)
+    ``max_body_size`` becomes ``default_body_size``, which depends on the encoding."""
+    if options.get("max_body_size") is None:
+        options = options.copy()
+        options["max_body_size"] = default_body_size
+    return Limits(**options)
 
 
 def too_large(what: str, limit: int, option: str) -> ContentTooLargeError:

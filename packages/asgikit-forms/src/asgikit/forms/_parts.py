@@ -11,18 +11,14 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import IO, Final
+from typing import IO, Final, Unpack
 
 from asgikit.errors import BodyStateError
 from asgikit.forms._files import WRITE_BATCH
 from asgikit.forms._limits import (
-    DEFAULT_MAX_BOUNDARY_LENGTH,
-    DEFAULT_MAX_FIELD_SIZE,
-    DEFAULT_MAX_FILE_SIZE,
-    DEFAULT_MAX_FILES,
-    DEFAULT_MAX_PART_HEADER_SIZE,
-    DEFAULT_MAX_PART_HEADERS,
-    Limits,
+    PARTS_OPTIONS,
+    PartsOptions,
+    check_options,
     client_charset,
     decode_field,
     field_text,
@@ -31,14 +27,13 @@ from asgikit.forms._limits import (
 from asgikit.forms._source import (
     URLENCODED,
     MultipartSource,
-    detect,
     multipart_engine,
+    open_form,
     read_urlencoded,
 )
 from asgikit.forms.multipart import BodyEnd, PartData, PartStart
 from asgikit.headers import decode_text
 from asgikit.multivalue import MultiValueDict
-from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
 
 _READING: Final = 0
@@ -200,19 +195,7 @@ def _remove(out: IO[bytes], path: str | os.PathLike[str]) -> None:
         os.unlink(path)
 
 
-async def iter_parts(
-    request: Request,
-    *,
-    max_fields: int = DEFAULT_MAX_FIELDS,
-    max_files: int = DEFAULT_MAX_FILES,
-    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-    max_body_size: int | None = None,
-    max_part_headers: int = DEFAULT_MAX_PART_HEADERS,
-    max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE,
-    max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH,
-    charset: str = "utf-8",
-) -> AsyncGenerator[Part, None]:
+def iter_parts(request: Request, **options: Unpack[PartsOptions]) -> AsyncGenerator[Part, None]:
     """Yield the form's fields one :class:`Part` at a time::
 
         async with contextlib.aclosing(iter_parts(request)) as parts:
@@ -226,22 +209,18 @@ async def iter_parts(
     chunk by chunk, never buffered or spooled. An urlencoded body is small by nature
     (``max_body_size``) and is parsed whole; its fields come as parts too, grouped by
     name (every value of the first name, then of the next), names in order of first
-    appearance. The options and errors are those of
-    :func:`read_form` (there is no spooling here, so no ``spool_*`` options); errors are
-    raised from the ``async for`` on the parts or on a part's data. New in 0.1.
+    appearance. The options are those of :class:`PartsOptions`, the errors those of
+    :func:`read_form` (nothing is spooled or held here, so there are no ``spool_*``
+    options and no ``max_memory_size``). A misspelled option raises ``TypeError`` at
+    the call; every other error is raised from the ``async for`` on the parts or on a
+    part's data. New in 0.1.
     """
-    limits = Limits(
-        max_fields=max_fields,
-        max_files=max_files,
-        max_field_size=max_field_size,
-        max_file_size=max_file_size,
-        max_body_size=max_body_size,
-        max_part_headers=max_part_headers,
-        max_part_header_size=max_part_header_size,
-        max_boundary_length=max_boundary_length,
-        charset=charset,
-    )
-    media_type, params = detect(request)
+    check_options(options, PARTS_OPTIONS, "iter_parts")
+    return _iter_parts(request, options)
+
+
+async def _iter_parts(request: Request, options: PartsOptions) -> AsyncGenerator[Part, None]:
+    media_type, params, limits = open_form(request, options)
     if media_type == URLENCODED:
         fields, used = await read_urlencoded(request, params, limits)
         form_charset = _FormCharset(used)

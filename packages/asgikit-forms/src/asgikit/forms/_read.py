@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
-from asgikit.forms._files import UploadedFile
+from asgikit.forms._files import FormSpool, UploadedFile
 from asgikit.forms._limits import (
-    DEFAULT_MAX_BOUNDARY_LENGTH,
-    DEFAULT_MAX_FIELD_SIZE,
-    DEFAULT_MAX_FILE_SIZE,
-    DEFAULT_MAX_FILES,
-    DEFAULT_MAX_MEMORY_SIZE,
-    DEFAULT_MAX_PART_HEADER_SIZE,
-    DEFAULT_MAX_PART_HEADERS,
-    DEFAULT_SPOOL_THRESHOLD,
+    FORM_OPTIONS,
+    FormOptions,
     Limits,
     charset_field,
+    check_options,
     client_charset,
     decode_field,
-    memory_too_large,
 )
 from asgikit.forms._source import (
     URLENCODED,
     MultipartSource,
-    detect,
     multipart_engine,
+    open_form,
     read_urlencoded,
 )
 from asgikit.forms.multipart import BodyEnd, PartData, PartEnd, PartStart
 from asgikit.multivalue import MultiValueDict
-from asgikit.query import DEFAULT_MAX_FIELDS
 from asgikit.requests import Request
 
 
@@ -90,44 +82,20 @@ def _close_all(files: list[UploadedFile]) -> None:
         file.close_now()
 
 
-async def read_form(
-    request: Request,
-    *,
-    max_fields: int = DEFAULT_MAX_FIELDS,
-    max_files: int = DEFAULT_MAX_FILES,
-    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-    max_body_size: int | None = None,
-    max_memory_size: int = DEFAULT_MAX_MEMORY_SIZE,
-    max_part_headers: int = DEFAULT_MAX_PART_HEADERS,
-    max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE,
-    max_boundary_length: int = DEFAULT_MAX_BOUNDARY_LENGTH,
-    spool_threshold: int = DEFAULT_SPOOL_THRESHOLD,
-    spool_dir: str | os.PathLike[str] | None = None,
-    charset: str = "utf-8",
-) -> FormData:
+async def read_form(request: Request, **options: Unpack[FormOptions]) -> FormData:
     """Read the request body as a form and return it as a :class:`FormData`.
 
     The body must be ``application/x-www-form-urlencoded`` or ``multipart/form-data``
     (Content-Type in any case, with parameters); anything else raises
     :class:`~asgikit.errors.UnsupportedMediaTypeError` (415).
 
-    Limits (each raises :class:`~asgikit.errors.ContentTooLargeError` (413) naming the
-    option as soon as it is crossed):
-
-    - ``max_fields`` text fields (1000) and ``max_files`` file fields (100);
-    - ``max_field_size`` bytes per text field (1 MiB), ``max_file_size`` per file (1 GiB);
-    - ``max_body_size``: the whole body. ``None`` means ``request.max_body_size``
-      (10 MiB) for urlencoded bodies and 2 GiB for multipart ones;
-    - ``max_memory_size``: the bytes of a multipart body's text fields, all together,
-      kept until the form is returned (10 MiB, the same as ``request.max_body_size``,
-      which bounds a whole urlencoded body). Files held in memory count too, but a
-      file that would cross the limit goes to its temporary file early instead, as do
-      the files in memory when a text field needs their room;
-    - ``max_part_headers`` headers per part (8), ``max_part_header_size`` bytes of
-      headers per part (8 KiB; also the most bytes accepted before the first boundary);
-    - ``max_boundary_length`` characters of boundary (256; RFC 2046 allows 70): over it
-      is a 400 error.
+    ``options`` are those of :class:`FormOptions`: limits, each with a safe default,
+    that raise :class:`~asgikit.errors.ContentTooLargeError` (413) naming the option as
+    soon as one is crossed (``max_boundary_length``: a 400), and the spooling options.
+    ``max_memory_size`` bounds what the form holds until it is returned: its text
+    fields, and its files while in memory. A file that would cross it goes to its
+    temporary file early instead, as do the files in memory when a text field needs
+    their room. A misspelled option raises ``TypeError``.
 
     Files up to ``spool_threshold`` bytes (1 MiB) stay in memory; larger ones move to an
     unnamed temporary file in ``spool_dir`` (the system default when ``None``), created
@@ -143,21 +111,8 @@ async def read_form(
     streamed and not kept. New in asgikit-forms 0.1; ``max_memory_size`` and the refusal
     of unsafe charsets are new in 0.1.0 as well.
     """
-    limits = Limits(
-        max_fields=max_fields,
-        max_files=max_files,
-        max_field_size=max_field_size,
-        max_file_size=max_file_size,
-        max_body_size=max_body_size,
-        max_memory_size=max_memory_size,
-        max_part_headers=max_part_headers,
-        max_part_header_size=max_part_header_size,
-        max_boundary_length=max_boundary_length,
-        spool_threshold=spool_threshold,
-        spool_dir=spool_dir,
-        charset=charset,
-    )
-    media_type, params = detect(request)
+    check_options(options, FORM_OPTIONS, "read_form")
+    media_type, params, limits = open_form(request, options)
     if media_type == URLENCODED:
         fields, _ = await read_urlencoded(request, params, limits)
         # Text values only: the same dict shape, so it is copied as it is.
@@ -168,11 +123,7 @@ async def read_form(
 async def _read_multipart(request: Request, params: dict[str, str], limits: Limits) -> FormData:
     source = MultipartSource(multipart_engine(request, params, limits), request.read_stream())
     entries: list[tuple[str, bytes | UploadedFile, str | None]] = []
-    files: list[UploadedFile] = []
-    # Bytes held until the form is returned: text fields, and files not yet on disk.
-    budget = limits.max_memory_size
-    text_size = 0
-    file_memory = 0
+    spool = FormSpool(limits.max_memory_size, limits.spool_threshold, limits.spool_dir)
     try:
         info: PartStart | None = None
         upload: UploadedFile | None = None
@@ -180,22 +131,12 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
         while type(event := await source.next_event()) is not BodyEnd:
             if type(event) is PartData:
                 data = event.data
-                if upload is None:
-                    text_size += len(data)
-                    if text_size > budget:
-                        raise memory_too_large(budget)
-                    if text_size + file_memory > budget:
-                        await _to_disk(files)
-                        file_memory = 0
-                    buffer += data
-                elif upload.in_memory:
-                    before = upload.size
-                    if text_size + file_memory + len(data) > budget:
-                        await upload._move_to_disk()
-                    await upload.write(data)
-                    file_memory += (upload.size if upload.in_memory else 0) - before
+                if upload is not None:
+                    await upload.write(data)  # it moves to disk when it must
                 else:
-                    await upload.write(data)
+                    if spool.add_text(len(data)):
+                        await spool.to_disk()
+                    buffer += data
             elif type(event) is PartEnd:
                 assert info is not None  # a part ends only after it started
                 if upload is not None:
@@ -209,27 +150,14 @@ async def _read_multipart(request: Request, params: dict[str, str], limits: Limi
                 assert type(event) is PartStart
                 info = event
                 if info.filename is not None:
-                    upload = UploadedFile(
-                        info.name,
-                        info.filename,
-                        info.content_type,
-                        info.headers,
-                        spool_threshold=limits.spool_threshold,
-                        spool_dir=limits.spool_dir,
-                    )
-                    files.append(upload)
+                    upload = spool.open(info.name, info.filename, info.content_type, info.headers)
         return _build(entries, limits.charset)
     except BaseException:
-        await discard(files)
+        await discard(spool.files)
         raise
     finally:
+        spool.close()
         await source.aclose()
-
-
-async def _to_disk(files: list[UploadedFile]) -> None:
-    for file in files:
-        if file.in_memory and file.size:
-            await file._move_to_disk()
 
 
 def _build(entries: list[tuple[str, bytes | UploadedFile, str | None]], default: str) -> FormData:

@@ -4,7 +4,6 @@ and the loop that feeds body chunks to the multipart engine."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Final
 from urllib.parse import unquote_to_bytes
 
@@ -12,10 +11,12 @@ from asgikit.errors import ContentTooLargeError, UnsupportedMediaTypeError
 from asgikit.forms._limits import (
     DEFAULT_MAX_MULTIPART_SIZE,
     Limits,
+    PartsOptions,
     body_too_large,
     charset_field,
     client_charset,
     field_too_large,
+    form_limits,
     too_many_fields,
 )
 from asgikit.forms._multipart import MultipartEngine, parse_boundary
@@ -38,6 +39,16 @@ def detect(request: Request) -> tuple[str, dict[str, str]]:
     return media_type, params
 
 
+def open_form(request: Request, options: PartsOptions) -> tuple[str, dict[str, str], Limits]:
+    """The form's media type and its parameters (:func:`detect`), and the limits of
+    this read, built from ``options`` and checked once, with the body cap of the
+    encoding resolved."""
+    media_type, params = detect(request)
+    if media_type == URLENCODED:
+        return media_type, params, form_limits(options, request.max_body_size)
+    return media_type, params, form_limits(options, DEFAULT_MAX_MULTIPART_SIZE)
+
+
 # -- urlencoded --------------------------------------------------------------------------
 
 
@@ -46,8 +57,7 @@ async def read_urlencoded(
 ) -> tuple[MultiValueDict[str], str]:
     """Read (and keep, for later readers) the body; parse it with ``limits``. Returns
     the fields and the charset they were decoded with."""
-    cap = request.max_body_size if limits.max_body_size is None else limits.max_body_size
-    body = await request.read_bytes(max_body_size=cap)
+    body = await request.read_bytes(max_body_size=limits.max_body_size)
     return parse_urlencoded_form(body, params.get("charset"), limits)
 
 
@@ -99,15 +109,15 @@ def _size(text: str, charset: str) -> int:
 
 
 def multipart_engine(request: Request, params: dict[str, str], limits: Limits) -> MultipartEngine:
-    """A multipart engine for this request, with the total cap resolved; a declared
-    Content-Length over the cap fails here, before any byte is read."""
+    """A multipart engine for this request; a declared Content-Length over the cap
+    (``limits.max_body_size``, resolved by :func:`open_form`) fails here, before any
+    byte is read."""
     boundary = parse_boundary(params)
-    cap = DEFAULT_MAX_MULTIPART_SIZE if limits.max_body_size is None else limits.max_body_size
-    declared = request.content_length
-    if declared is not None and declared > cap:
-        raise body_too_large(cap)
-    if cap != limits.max_body_size:
-        limits = replace(limits, max_body_size=cap)
+    cap = limits.max_body_size
+    if cap is not None:
+        declared = request.content_length
+        if declared is not None and declared > cap:
+            raise body_too_large(cap)
     return MultipartEngine(boundary, limits)
 
 

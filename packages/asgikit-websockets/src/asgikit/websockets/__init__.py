@@ -35,6 +35,7 @@ from asgikit.websockets._errors import (
 )
 from asgikit.websockets._websocket import (
     DEFAULT_MAX_MESSAGE_SIZE,
+    AcceptOptions,
     WebSocket,
     WebSocketState,
     accept,
@@ -43,6 +44,7 @@ from asgikit.websockets._websocket import (
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
+    "AcceptOptions",
     "MessageTooBigError",
     "MessageTypeError",
     "WebSocket",

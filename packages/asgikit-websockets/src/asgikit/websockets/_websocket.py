@@ -19,7 +19,7 @@ import sys
 from collections.abc import Coroutine, Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, Unpack
 
 from asgikit import json_codec
 from asgikit.errors import HeaderValueError
@@ -48,6 +48,22 @@ EXTRAS_KEY = "asgikit-websockets"
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
+
+class AcceptOptions(TypedDict, total=False):
+    """The options of :meth:`WebSocket.accept`, :func:`accept` and
+    ``Request.websocket_accept()``. A misspelled option is a type error, and a
+    ``TypeError`` when the call runs."""
+
+    #: The subprotocol chosen, one the client offered (``None``: none).
+    subprotocol: str | None
+    #: Extra handshake response headers; ``Sec-WebSocket-*`` ones are refused.
+    headers: HeadersArg
+    #: The cap on every read, in bytes (1 MiB); ``None``: no cap of ours.
+    max_message_size: int | None
+
+
+_ACCEPT_OPTIONS: frozenset[str] = AcceptOptions.__optional_keys__
 
 # RFC 6455 §7.4.1-7.4.2: the codes an endpoint may put in a close frame. 1004, 1005,
 # 1006 and 1015 are reserved and "MUST NOT be set as a status code in a Close control
@@ -186,13 +202,7 @@ class WebSocket:
 
     # -- the handshake ------------------------------------------------------------------
 
-    async def accept(
-        self,
-        *,
-        subprotocol: str | None = None,
-        headers: HeadersArg = None,
-        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-    ) -> WebSocket:
+    async def accept(self, **options: Unpack[AcceptOptions]) -> WebSocket:
         """Accept the handshake and return this connection, now ACCEPTED.
 
         Takes the ``websocket.connect`` message, then sends ``websocket.accept``.
@@ -204,8 +214,13 @@ class WebSocket:
 
         Raises :class:`WebSocketDisconnect` when the client left during the handshake,
         or had left before this call; :class:`WebSocketStateError` when ACCEPTED, or
-        CLOSED by the application (:meth:`deny`, :meth:`close`).
+        CLOSED by the application (:meth:`deny`, :meth:`close`); ``TypeError`` for an
+        option that :class:`AcceptOptions` does not name.
         """
+        if not options.keys() <= _ACCEPT_OPTIONS:
+            name = next(name for name in options if name not in _ACCEPT_OPTIONS)
+            raise TypeError(f"accept() got an unexpected keyword argument {name!r}")
+        subprotocol = options.get("subprotocol")
         conn = self._conn
         if conn.state is not _NEW:
             raise self._refusal("accept")
@@ -215,8 +230,8 @@ class WebSocket:
                 f"cannot accept subprotocol {subprotocol!r}: the client offered "
                 f"{list(self.subprotocols)}"
             )
-        raw_headers = _encode_headers(headers, handshake=True)
-        conn.set_limit(max_message_size)
+        raw_headers = _encode_headers(options.get("headers"), handshake=True)
+        conn.set_limit(options.get("max_message_size", DEFAULT_MAX_MESSAGE_SIZE))
         if not conn.connected:
             message = await self._receive()
             kind = message["type"]
@@ -514,20 +529,12 @@ def _encode_headers(headers: HeadersArg, *, handshake: bool) -> RawHeaders:
     return raw
 
 
-async def accept(
-    request: Request,
-    *,
-    subprotocol: str | None = None,
-    headers: HeadersArg = None,
-    max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-) -> WebSocket:
+async def accept(request: Request, **options: Unpack[AcceptOptions]) -> WebSocket:
     """Accept the WebSocket handshake of ``request``; see :meth:`WebSocket.accept`.
 
     ``request.websocket_accept(...)`` calls this.
     """
-    return await WebSocket(request).accept(
-        subprotocol=subprotocol, headers=headers, max_message_size=max_message_size
-    )
+    return await WebSocket(request).accept(**options)
 
 
 async def deny(
