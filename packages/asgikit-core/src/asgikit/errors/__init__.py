@@ -71,7 +71,9 @@ class ClientError(AsgikitError):
 
     ``message`` is safe to send to the client; ``hint`` (or ``None``) tells the developer
     how to lift the limit or change the check, and is never meant for the client.
-    ``str(exc)`` is ``"message (hint)"``. Since 0.2.0: ``message`` and ``hint``.
+    ``str(exc)`` is ``"message (hint)"``.
+
+    .. versionadded:: 0.2.0 ``message`` and ``hint``.
     """
 
     status_code: int = 400

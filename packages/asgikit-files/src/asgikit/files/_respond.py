@@ -392,7 +392,7 @@ async def respond_file(
     :class:`~asgikit.errors.ClientDisconnectedError` when the client goes away; the file
     is closed on every path. :class:`FileChangedError` when the file shrinks while sent.
 
-    Since 0.1.0.
+    .. versionadded:: 0.1.0
     """
     fspath = os.fspath(path)
     if not isinstance(fspath, str):
