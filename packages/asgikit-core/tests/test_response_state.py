@@ -9,15 +9,16 @@ HEAD request) never sends body bytes, streamed or not (RFC 9110 §15.3.5, §15.4
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from asgikit.asgi import Message
-from asgikit.errors import ClientDisconnectedError, HeaderValueError
+from asgikit.errors import ClientDisconnectedError, HeaderValueError, ResponseStateError
 from asgikit.requests import Request
-from asgikit.responses import ServerSentEvent
+from asgikit.responses import ResponsePhase, ServerSentEvent
 from asgikit.testing import Channel, http_scope
 
 Respond = Callable[[Request], Awaitable[None]]
@@ -153,3 +154,63 @@ async def test_end_with_data_drops_it_when_there_is_no_body(status: int) -> None
     await request.response.write(b"x")
     await request.response.end(b"tail")
     assert channel.body == b"" and channel.header("content-length") is None
+
+
+class GatedSend:
+    """A server whose ``send`` of the ``gate``-th message waits until released."""
+
+    def __init__(self, gate: int) -> None:
+        self.gate = gate
+        self.sent: list[Message] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, message: Message) -> None:
+        if len(self.sent) == self.gate:
+            self.entered.set()
+            await self.release.wait()
+        self.sent.append(message)
+
+
+@pytest.mark.parametrize("second", RESPONDERS)
+@pytest.mark.parametrize("first", ["bytes", "json", "status", "writer"])
+@pytest.mark.parametrize("gate", ["start", "end"])
+async def test_two_concurrent_responses_send_one(first: str, second: str, gate: str) -> None:
+    # The first response is held inside send(): of its start, or of its last message.
+    send = GatedSend(0 if gate == "start" else 1 if first != "writer" else 3)
+    request = _request(send)
+    task = asyncio.ensure_future(RESPONDERS[first](request))
+    await send.entered.wait()
+    phase = ResponsePhase.STARTING if gate == "start" else ResponsePhase.FINISHING
+    assert request.response.phase is phase
+    with pytest.raises(
+        ResponseStateError,
+        match=f"cannot (respond|start|change the headers): response {phase.value}",
+    ):
+        await RESPONDERS[second](request)
+    send.release.set()
+    await task
+    assert request.response.phase is ResponsePhase.FINISHED
+    assert [m["type"] for m in send.sent].count("http.response.start") == 1
+    assert not send.sent[-1].get("more_body", False)
+
+
+async def test_a_refused_last_message_leaves_the_response_started() -> None:
+    send = FailingSend(RuntimeError("server refused the message"), 1)
+    request = _request(send)
+    with pytest.raises(RuntimeError, match="server refused"):
+        await request.respond_bytes(b"x")
+    assert request.response.phase is ResponsePhase.STARTED
+    send.after = 2
+    await request.response.end(b"x")
+    assert request.response.is_finished
+
+
+@pytest.mark.parametrize("after", [0, 1])
+async def test_a_gone_client_aborts_from_any_phase(after: int) -> None:
+    request = _request(FailingSend(OSError("gone"), after))
+    with pytest.raises(ClientDisconnectedError):
+        await request.respond_text("x")
+    assert request.response.phase is ResponsePhase.ABORTED
+    with pytest.raises(ClientDisconnectedError, match="cannot respond: the client disconnected"):
+        await request.respond_text("x")

@@ -333,7 +333,7 @@ async def test_body_messages_taken_by_the_watcher_reach_the_reader() -> None:
     channel = Channel([{"type": "http.request", "body": b"first", "more_body": True}])
     request = Request(http_scope("POST", spec_version="2.3"), channel.receive, channel.send)
     async with request.response_writer() as write:
-        # The watcher starts after WATCH_DELAY and takes the queued body message; as more
+        # The watcher starts after its 50 ms delay and takes the queued body message; as more
         # body is coming it stops there, so an unread upload is never buffered by it.
         await asyncio.wait_for(channel.wait_for_receive_calls(1), 5)
         channel.push({"type": "http.request", "body": b"second", "more_body": False})

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from asgikit.asgi import Message
 from asgikit.errors import HeaderValueError
 from asgikit.requests import Request
-from asgikit.testing import Channel, http_scope
+from asgikit.testing import Channel, http_scope, websocket_scope
 from asgikit.websockets import (
     AcceptOptions,
     WebSocket,
@@ -343,3 +346,45 @@ async def test_deny_to_a_gone_client_is_quiet(connect: Connect) -> None:
     channel.send_error = OSError("gone")
     assert await deny(request) is False
     assert WebSocket(request).state is WebSocketState.CLOSED
+
+
+@pytest.mark.parametrize("second", ["accept", "deny", "close"])
+async def test_a_concurrent_handshake_answer_is_refused_while_accept_runs(second: str) -> None:
+    # accept() waits for websocket.connect; meanwhile another task answers too.
+    waiting, arrived = asyncio.Event(), asyncio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        waiting.set()
+        await arrived.wait()
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    request = Request(websocket_scope("/ws", extensions=DENIAL), receive, send)
+    first = asyncio.ensure_future(accept(request))
+    await waiting.wait()
+    ws = WebSocket(request)
+    answers: dict[str, Callable[[], Awaitable[object]]] = {
+        "accept": ws.accept,
+        "deny": ws.deny,
+        "close": ws.close,
+    }
+    answer = answers[second]
+    with pytest.raises(WebSocketStateError, match=f"cannot {second}: accept.. is answering"):
+        await answer()
+    arrived.set()
+    assert (await first).state is WebSocketState.ACCEPTED
+    assert [m["type"] for m in sent] == ["websocket.accept"]
+
+
+def test_every_public_websocket_method_is_async() -> None:
+    methods = {
+        name: member
+        for name, member in vars(WebSocket).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+    assert {"accept", "read", "write", "write_json", "close"} <= set(methods)
+    for name, member in methods.items():
+        assert inspect.iscoroutinefunction(member), name

@@ -35,9 +35,9 @@ Everything else is a bug in the application or a gone client.
 
 from __future__ import annotations
 
-from asgikit.errors._namespace import check_namespace
+from asgikit.errors._namespace import check_namespace as _check_namespace
 
-check_namespace()
+_check_namespace()
 
 __all__ = [
     "AsgikitError",
@@ -71,7 +71,9 @@ class ClientError(AsgikitError):
 
     ``message`` is safe to send to the client; ``hint`` (or ``None``) tells the developer
     how to lift the limit or change the check, and is never meant for the client.
-    ``str(exc)`` is ``"message (hint)"``. Since 0.2.0: ``message`` and ``hint``.
+    ``str(exc)`` is ``"message (hint)"``.
+
+    .. versionadded:: 0.2.0 ``message`` and ``hint``.
     """
 
     status_code: int = 400

@@ -3,13 +3,14 @@
 ``Request(scope, receive, send)`` is a thin view over an ASGI ``http`` or ``websocket``
 scope. Building one parses nothing; every property parses on first use and the result
 is kept in the per-request state stored in the scope, which every ``Request`` over the
-same scope shares (see :mod:`asgikit.requests._state`).
+same scope shares (see :mod:`asgikit.requests._exchange`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterable
+from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -27,16 +28,15 @@ from asgikit.headers import Headers, decode_text, parse_content_length, parse_co
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
-from asgikit.requests import _optional
-from asgikit.requests._body import read_body, stream_body
-from asgikit.requests._state import (
+from asgikit.requests import _body, _events, _optional
+from asgikit.requests._body import MAX_PENDING_BODY
+from asgikit.requests._exchange import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_QUERY_PARAMS,
-    STATE_KEY,
-    RequestState,
+    EXCHANGE_KEY,
 )
-from asgikit.requests._streaming import WATCH_DELAY, ResponseWriter, next_event
-from asgikit.responses import Response, ServerSentEvent, _send_whole
+from asgikit.requests._exchange import Exchange as _Exchange
+from asgikit.responses import Response, ResponseWriter, ServerSentEvent
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -53,7 +53,6 @@ __all__ = [
     "JSONLoads",
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_MAX_QUERY_PARAMS",
-    "WATCH_DELAY",
     "Request",
     "ResponseWriter",
 ]
@@ -76,7 +75,7 @@ def _unsupported_scope(scope_type: object) -> str:
 class Request:
     """An HTTP request or a WebSocket handshake, and the way to answer it."""
 
-    __slots__ = ("_receive", "_response", "_scope", "_send", "_state")
+    __slots__ = ("_exchange", "_receive", "_response", "_scope", "_send")
 
     _response: Response
 
@@ -84,12 +83,12 @@ class Request:
         self._scope = scope
         self._receive = receive
         self._send = send
-        state = scope.get(STATE_KEY)
-        if state is None:
+        exchange = scope.get(EXCHANGE_KEY)
+        if exchange is None:
             if scope["type"] not in _SCOPE_TYPES:
                 raise UnsupportedScopeError(_unsupported_scope(scope["type"]))
-            state = scope[STATE_KEY] = RequestState()
-        self._state: RequestState = state
+            exchange = scope[EXCHANGE_KEY] = _Exchange()
+        self._exchange: _Exchange = exchange
 
     # -- the scope ------------------------------------------------------------------
 
@@ -113,9 +112,9 @@ class Request:
         """Per-request storage for packages built on asgikit, shared by every ``Request``
         over this scope. Keys are distribution names (``"asgikit-websockets"`` keeps its
         connection here)."""
-        extras = self._state.extras
+        extras = self._exchange.extras
         if extras is None:
-            extras = self._state.extras = {}
+            extras = self._exchange.extras = {}
         return extras
 
     @property
@@ -187,29 +186,29 @@ class Request:
     @property
     def headers(self) -> Headers:
         """Case-insensitive request headers; duplicates kept, raw until asked."""
-        headers = self._state.headers
+        headers = self._exchange.headers
         if headers is None:
-            headers = self._state.headers = Headers(self._scope.get("headers", []))
+            headers = self._exchange.headers = Headers(self._scope.get("headers", []))
         return headers
 
     @property
     def max_query_params(self) -> int:
         """How many query parameters :attr:`query` accepts (1000 unless set)."""
-        return self._state.max_query_params
+        return self._exchange.max_query_params
 
     @max_query_params.setter
     def max_query_params(self, value: int) -> None:
-        self._state.max_query_params = value
-        self._state.query = None
+        self._exchange.max_query_params = value
+        self._exchange.query = None
 
     @property
     def query(self) -> MultiValueDict[str]:
         """Query parameters. More than :attr:`max_query_params` raise a 413 error."""
-        query = self._state.query
+        query = self._exchange.query
         if query is None:
-            query = self._state.query = parse_urlencoded(
+            query = self._exchange.query = parse_urlencoded(
                 self._scope.get("query_string", b""),
-                max_fields=self._state.max_query_params,
+                max_fields=self._exchange.max_query_params,
                 option="max_query_params",
             )
         return query
@@ -217,12 +216,12 @@ class Request:
     @property
     def cookies(self) -> MultiValueDict[str]:
         """Request cookies from every Cookie header."""
-        cookies = self._state.cookies
+        cookies = self._exchange.cookies
         if cookies is None:
             cookies = MultiValueDict()
             for value in self.headers.get_all("cookie"):
                 parse_cookie_header(value, cookies)
-            self._state.cookies = cookies
+            self._exchange.cookies = cookies
         return cookies
 
     @property
@@ -245,13 +244,13 @@ class Request:
     @property
     def max_body_size(self) -> int:
         """The cap on buffered body reads, in bytes (10 MiB unless set)."""
-        return self._state.max_body_size
+        return self._exchange.max_body_size
 
     @max_body_size.setter
     def max_body_size(self, value: int) -> None:
-        self._state.max_body_size = value
+        self._exchange.max_body_size = value
 
-    def read_stream(self) -> AsyncGenerator[bytes, None]:
+    async def read_stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in the chunks it arrives in; nothing is kept.
 
         A body already read in full is yielded from the cache. Raises
@@ -259,9 +258,12 @@ class Request:
         more bytes arrive than Content-Length declared. Not capped: streaming is for
         bodies of any size.
         """
-        return stream_body(self._state, self._receive, self.content_length)
+        inbound = self._exchange.get_inbound()
+        async with aclosing(_body.stream_body(inbound, self._receive, self.content_length)) as body:
+            async for chunk in body:
+                yield chunk
 
-    def read_bytes(self, *, max_body_size: int | None = None) -> Coroutine[Any, Any, bytes]:
+    async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
         """The whole body, kept so that every later read over this scope gets it too.
 
         At most ``max_body_size`` bytes (default :attr:`max_body_size`): a declared
@@ -269,7 +271,13 @@ class Request:
         that a body without (or lying about) its length fails as soon as it crosses the
         limit, with :class:`ContentTooLargeError` (413).
         """
-        return read_body(self._state, self._receive, self.content_length, max_body_size)
+        exchange = self._exchange
+        return await _body.read_body(
+            exchange.get_inbound(),
+            self._receive,
+            self.content_length,
+            exchange.max_body_size if max_body_size is None else max_body_size,
+        )
 
     async def read_text(
         self, encoding: str | None = None, *, max_body_size: int | None = None
@@ -305,7 +313,14 @@ class Request:
                     f"expected a JSON body, got Content-Type {media_type!r}",
                     hint="check_media_type=False accepts any",
                 )
-        body = await self.read_bytes(max_body_size=max_body_size)
+        # read_bytes(), without its frame: this is the path of every JSON API.
+        exchange = self._exchange
+        body = await _body.read_body(
+            exchange.get_inbound(),
+            self._receive,
+            self.content_length,
+            exchange.max_body_size if max_body_size is None else max_body_size,
+        )
         if not body:
             return None
         return json_codec.loads(body, loads, what="the body")
@@ -328,73 +343,76 @@ class Request:
         try:
             return self._response
         except AttributeError:
-            response = self._response = Response(self._scope, self._state, self._send)
+            response = self._response = Response(self._scope, self._exchange, self._send)
             return response
 
-    def respond_bytes(
+    async def respond_bytes(
         self,
         content: bytes,
         *,
         status: int | None = None,
         media_type: str | None = None,
-    ) -> Coroutine[Any, Any, None]:
+    ) -> None:
         """Respond with ``content`` (``application/octet-stream`` unless told)."""
-        state = self._state
+        exchange = self._exchange
         if media_type is None:
-            settings = state.settings
+            settings = exchange.settings
             media_type = (settings and settings.media_type) or "application/octet-stream"
-        return _send_whole(state, self._scope, self._send, content, status, media_type)
+        await exchange.respond(
+            self._send, content, status, media_type, self._scope.get("method") == "HEAD"
+        )
 
-    def respond_text(
+    async def respond_text(
         self,
         content: str,
         *,
         status: int | None = None,
         media_type: str | None = None,
-    ) -> Coroutine[Any, Any, None]:
+    ) -> None:
         """Respond with ``content`` encoded with ``response.encoding`` (``text/plain``
         unless told; text types get ``; charset=...``)."""
-        state = self._state
-        settings = state.settings
+        exchange = self._exchange
+        settings = exchange.settings
         if settings is None:
             body = content.encode()
             media_type = media_type or "text/plain"
         else:
             body = content.encode(settings.encoding)
             media_type = media_type or settings.media_type or "text/plain"
-        return _send_whole(state, self._scope, self._send, body, status, media_type)
+        await exchange.respond(
+            self._send, body, status, media_type, self._scope.get("method") == "HEAD"
+        )
 
-    def respond_json(
+    async def respond_json(
         self,
         content: Any,
         *,
         status: int | None = None,
         media_type: str | None = None,
         dumps: JSONDumps = json_codec.dumps,
-    ) -> Coroutine[Any, Any, None]:
+    ) -> None:
         """Respond with ``content`` as compact UTF-8 JSON (NaN and infinities refused).
 
         ``dumps`` takes the codec: ``orjson.dumps``, ``msgspec.json.encode``, ...
         """
         data = dumps(content)
-        state = self._state
+        exchange = self._exchange
         if media_type is None:
-            settings = state.settings
+            settings = exchange.settings
             media_type = (settings and settings.media_type) or "application/json"
-        return _send_whole(
-            state,
-            self._scope,
+        await exchange.respond(
             self._send,
             data.encode() if isinstance(data, str) else data,
             status,
             media_type,
+            self._scope.get("method") == "HEAD",
         )
 
-    def respond_status(
-        self, status: int, *, media_type: str | None = None
-    ) -> Coroutine[Any, Any, None]:
+    async def respond_status(self, status: int, *, media_type: str | None = None) -> None:
         """Respond with ``status`` and an empty body."""
-        return _send_whole(self._state, self._scope, self._send, b"", status, media_type)
+        await self._exchange.respond(
+            self._send, b"", status, media_type, self._scope.get("method") == "HEAD"
+        )
 
     async def respond_redirect(self, location: str, *, permanent: bool = False) -> None:
         """Redirect to ``location`` with 307, or 308 when ``permanent``; the method and
@@ -412,7 +430,9 @@ class Request:
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in location):
             raise HeaderValueError(f"invalid redirect location {location!r}: control characters")
         self.response.headers.set("location", quote(location, safe=":/?#[]@!$&'()*+,;=%~"))
-        await _send_whole(self._state, self._scope, self._send, b"", status, None)
+        await self._exchange.respond(
+            self._send, b"", status, None, self._scope.get("method") == "HEAD"
+        )
 
     def response_writer(
         self,
@@ -429,7 +449,22 @@ class Request:
         Leaving the block ends the response. If the client goes away meanwhile, the block
         is cancelled and :class:`ClientDisconnectedError` raised from it.
         """
-        return ResponseWriter(self, status, media_type, content_length)
+        return ResponseWriter(
+            self._exchange,
+            self._scope,
+            self._send,
+            self._watch_disconnect,
+            status=status,
+            media_type=media_type,
+            content_length=content_length,
+        )
+
+    async def _watch_disconnect(self) -> None:
+        """Return when the client disconnects; what a streamed response watches."""
+        exchange = self._exchange
+        await exchange.get_inbound().watch_disconnect(
+            self._receive, min(exchange.max_body_size, MAX_PENDING_BODY)
+        )
 
     async def respond_stream(
         self,
@@ -483,7 +518,7 @@ class Request:
                 if self.response.is_head:
                     return
                 while True:
-                    item = await next_event(iterator, ping_interval, write, ping)
+                    item = await _events.next_event(iterator, ping_interval, write, ping)
                     if item is None:
                         break
                     if isinstance(item, str):

@@ -416,7 +416,9 @@ async def respond_file(
     is closed on every path. :class:`FileChangedError` when the file shrinks while sent.
 
     ``options`` are those of :class:`FileOptions`; one it does not name raises
-    ``TypeError``. Since 0.1.0.
+    ``TypeError``.
+
+    .. versionadded:: 0.1.0
     """
     check_options(options, _FILE_OPTIONS, "respond_file")
     fspath = os.fspath(path)

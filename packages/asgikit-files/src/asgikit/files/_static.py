@@ -369,7 +369,9 @@ async def serve_static(
     Raises :class:`~asgikit.errors.MethodNotAllowedError` (405, ``allowed`` is
     ``("GET", "HEAD")``) for other methods, :class:`~asgikit.errors.NotFoundError`
     (404) when there is nothing to serve; :class:`StaticFiles` turns both into
-    responses. Since 0.1.0.
+    responses.
+
+    .. versionadded:: 0.1.0
     """
     check_options(options, _STATIC_OPTIONS, "serve_static")
     url_path = mount_url(request.path, request.root_path)[0]
@@ -482,7 +484,8 @@ class StaticFiles:
     redirected to ``/static/``. The options are those of :func:`serve_static`. A
     missing file answers 404 and a method other than GET or HEAD 405 with ``Allow: GET,
     HEAD``, both as short ``text/plain``; a client that goes away ends the call quietly.
-    Since 0.1.0.
+
+    .. versionadded:: 0.1.0
     """
 
     __slots__ = ("options", "root")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, Unpack
@@ -94,6 +94,7 @@ class _Connection:
         "close_reason",
         "connected",
         "disconnected",
+        "handshaking",
         "max_size",
         "screen",
         "state",
@@ -103,6 +104,10 @@ class _Connection:
     def __init__(self) -> None:
         self.state = _NEW
         self.connected = False  # websocket.connect received
+        # accept() is between its checks and its send: claimed before its first await,
+        # so that a concurrent accept(), deny() or close() is refused instead of
+        # answering the handshake a second time.
+        self.handshaking = False
         # Closed by the client, by a failed send, or by the size guard: every later
         # call raises WebSocketDisconnect with the same code.
         self.disconnected = False
@@ -222,7 +227,7 @@ class WebSocket:
             raise TypeError(f"accept() got an unexpected keyword argument {name!r}")
         subprotocol = options.get("subprotocol")
         conn = self._conn
-        if conn.state is not _NEW:
+        if conn.state is not _NEW or conn.handshaking:
             raise self._refusal("accept")
         if subprotocol is not None and subprotocol not in self.subprotocols:
             # RFC 6455 §4.2.2: the server selects "one or none" of the client's values.
@@ -232,23 +237,27 @@ class WebSocket:
             )
         raw_headers = _encode_headers(options.get("headers"), handshake=True)
         conn.set_limit(options.get("max_message_size", DEFAULT_MAX_MESSAGE_SIZE))
-        if not conn.connected:
-            message = await self._receive()
-            kind = message["type"]
-            if kind == "websocket.disconnect":
-                raise self._gone(message)
-            if kind != "websocket.connect":
-                raise WebSocketProtocolError(
-                    f"expected ASGI message 'websocket.connect', got {kind!r}"
-                )
-            conn.connected = True
-        reply: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
-        if raw_headers:
-            reply["headers"] = raw_headers
+        conn.handshaking = True
         try:
-            await self._send(reply)
-        except OSError as exc:  # ASGI 2.4: send() on a closed connection raises OSError
-            raise self._lost() from exc
+            if not conn.connected:
+                message = await self._receive()
+                kind = message["type"]
+                if kind == "websocket.disconnect":
+                    raise self._gone(message)
+                if kind != "websocket.connect":
+                    raise WebSocketProtocolError(
+                        f"expected ASGI message 'websocket.connect', got {kind!r}"
+                    )
+                conn.connected = True
+            reply: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
+            if raw_headers:
+                reply["headers"] = raw_headers
+            try:
+                await self._send(reply)
+            except OSError as exc:  # ASGI 2.4: send() on a closed connection raises OSError
+                raise self._lost() from exc
+        finally:
+            conn.handshaking = False
         conn.state = _ACCEPTED
         conn.subprotocol = subprotocol
         return self
@@ -276,6 +285,8 @@ class WebSocket:
         conn = self._conn
         if conn.state is _CLOSED:
             return False
+        if conn.handshaking:
+            raise self._refusal("deny")
         if conn.state is _ACCEPTED:
             raise WebSocketStateError(
                 "cannot deny: the websocket is already accepted (state ACCEPTED); "
@@ -390,9 +401,9 @@ class WebSocket:
         except OSError as exc:  # ASGI 2.4: send() on a closed connection raises OSError
             raise self._lost() from exc
 
-    def write_json(
+    async def write_json(
         self, obj: Any, *, dumps: JSONDumps = json_codec.dumps, binary: bool = False
-    ) -> Coroutine[Any, Any, None]:
+    ) -> None:
         """Send ``obj`` as JSON: a text frame, or a binary one with ``binary=True``.
 
         ``dumps`` takes the codec (``orjson.dumps``, ...); the default writes compact
@@ -400,8 +411,9 @@ class WebSocket:
         """
         data = dumps(obj)
         if binary:
-            return self.write(data.encode() if isinstance(data, str) else data)
-        return self.write(data if isinstance(data, str) else data.decode())
+            await self.write(data.encode() if isinstance(data, str) else data)
+        else:
+            await self.write(data if isinstance(data, str) else data.decode())
 
     # -- closing --------------------------------------------------------------------------
 
@@ -415,6 +427,8 @@ class WebSocket:
         conn = self._conn
         if conn.state is _CLOSED:
             return
+        if conn.handshaking:
+            raise self._refusal("close")
         if code not in _SENDABLE_CLOSE_CODES and not 3000 <= code <= 4999:
             raise ValueError(
                 f"close code {code} may not be sent (RFC 6455 §7.4: 1000-1003, 1007-1014 "
@@ -437,6 +451,10 @@ class WebSocket:
     def _refusal(self, action: str) -> Exception:
         conn = self._conn
         state = conn.state
+        if state is _NEW and conn.handshaking:
+            return WebSocketStateError(
+                f"cannot {action}: accept() is answering the handshake (state NEW)"
+            )
         if state is _NEW:
             return WebSocketStateError(
                 f"cannot {action}: the websocket is not accepted yet (state NEW); accept() it first"

@@ -1,24 +1,24 @@
-"""Streamed responses: the writer behind ``response_writer()``, and event pacing."""
+"""Streamed responses: the writer behind ``request.response_writer()``.
+
+The writes of a streamed response do not move its phase; they are guarded by the phase
+check of :class:`~asgikit.responses._state.ResponseState`, made only when a countdown
+runs out (see :func:`fast_writer`). Starting and ending go through the state machine.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from asgikit.asgi import Send
+from asgikit.asgi import Scope, Send
 from asgikit.errors import ClientDisconnectedError
-from asgikit.requests._state import MAX_PENDING_BODY, RequestState
-from asgikit.responses import ServerSentEvent, _lost, _unwritable
-from asgikit.responses._phase import STARTED
-
-if TYPE_CHECKING:
-    from asgikit.requests import Request
+from asgikit.responses._state import STARTED, ResponseState
 
 # Seconds a streamed response runs before a task starts watching for a gone client.
-WATCH_DELAY = 0.05
+_WATCH_DELAY = 0.05
 # Writes between two pauses of a streamed response. Servers before ASGI 2.4 return from
 # send() to a gone client without yielding to the event loop (uvicorn, granian,
 # hypercorn), so a producer that awaits nothing else would never let the loop run: not
@@ -29,7 +29,7 @@ PAUSE_EVERY = 256
 
 
 def fast_writer(
-    state: RequestState, send: Send, pause: Callable[[Awaitable[None]], Awaitable[None]]
+    state: ResponseState, send: Send, pause: Callable[[Awaitable[None]], Awaitable[None]]
 ) -> Callable[[bytes], Awaitable[None]]:
     """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
     client: it hands back ``send``'s own awaitable instead of adding a frame per chunk,
@@ -53,8 +53,8 @@ def fast_writer(
         left -= 1
         if left > 0:
             return send({"type": "http.response.body", "body": data, "more_body": True})
-        if state.phase != started:
-            raise _unwritable("write", state.phase)
+        if state.phase is not started:
+            raise state.refusal("write")
         left = PAUSE_EVERY
         return pause(send({"type": "http.response.body", "body": data, "more_body": True}))
 
@@ -62,7 +62,7 @@ def fast_writer(
 
 
 def checked_writer(
-    state: RequestState, send: Send, pause: Callable[[], Awaitable[None]]
+    state: ResponseState, send: Send, pause: Callable[[], Awaitable[None]]
 ) -> Callable[[bytes], Awaitable[None]]:
     """A ``write`` for ASGI 2.4 servers, whose ``send()`` raises ``OSError`` for a gone
     client, and for responses without a body: :meth:`Response.write` with a
@@ -81,8 +81,8 @@ def checked_writer(
         nonlocal left
         left -= 1
         if left <= 0:
-            if state.phase != started:
-                raise _unwritable("write", state.phase)
+            if state.phase is not started:
+                raise state.refusal("write")
             left = PAUSE_EVERY
             await send_data(data)
             await pause()
@@ -90,44 +90,16 @@ def checked_writer(
             try:
                 await send({"type": "http.response.body", "body": data, "more_body": True})
             except OSError as exc:
-                raise _lost(state, exc) from exc
+                raise state.lost(exc) from exc
 
     async def send_data(data: bytes) -> None:
         if data and not state.bodyless:
             try:
                 await send({"type": "http.response.body", "body": data, "more_body": True})
             except OSError as exc:
-                raise _lost(state, exc) from exc
+                raise state.lost(exc) from exc
 
     return write
-
-
-async def next_event(
-    iterator: AsyncIterator[ServerSentEvent | str],
-    ping_interval: float | None,
-    write: Callable[[bytes], Any],
-    ping: bytes,
-) -> ServerSentEvent | str | None:
-    if ping_interval is None:
-        try:
-            return await anext(iterator)
-        except StopAsyncIteration:
-            return None
-    task = asyncio.ensure_future(anext(iterator))
-    try:
-        while True:
-            done, _ = await asyncio.wait((task,), timeout=ping_interval)
-            if done:
-                try:
-                    return task.result()
-                except StopAsyncIteration:
-                    return None
-            await write(ping)
-    finally:
-        if not task.done():
-            task.cancel()
-            with suppress(asyncio.CancelledError, StopAsyncIteration):
-                await task
 
 
 _spec_versions: dict[str, tuple[int, ...]] = {}
@@ -149,26 +121,43 @@ def _spec_version(scope: Any) -> tuple[int, ...]:
 
 
 class ResponseWriter:
-    """What :meth:`Request.response_writer` returns; see there."""
+    """What :meth:`Request.response_writer() <asgikit.requests.Request.response_writer>`
+    returns: an async context manager that starts the response, yields ``write``, and
+    ends the response when the block ends without an error.
+
+    ``watch`` returns when the client disconnects; while the block runs long (or writes
+    much) a task runs it, and when it returns the response is ABORTED and the block is
+    cancelled, then :class:`~asgikit.errors.ClientDisconnectedError` raised from it.
+    """
 
     __slots__ = (
         "_content_length",
         "_media_type",
-        "_request",
+        "_scope",
+        "_send",
+        "_state",
         "_status",
         "_task",
         "_timer",
+        "_watch_disconnect",
         "_watcher",
     )
 
     def __init__(
         self,
-        request: Request,
-        status: int | None,
-        media_type: str | None,
-        content_length: int | None,
+        state: ResponseState,
+        scope: Scope,
+        send: Send,
+        watch: Callable[[], Awaitable[None]],
+        *,
+        status: int | None = None,
+        media_type: str | None = None,
+        content_length: int | None = None,
     ) -> None:
-        self._request = request
+        self._state = state
+        self._scope = scope
+        self._send = send
+        self._watch_disconnect = watch
         self._status = status
         self._media_type = media_type
         self._content_length = content_length
@@ -178,21 +167,27 @@ class ResponseWriter:
 
     async def __aenter__(self) -> Callable[[bytes], Awaitable[None]]:
         self._task = asyncio.current_task()
-        request = self._request
-        response = request.response
-        await response.start(
-            status=self._status,
-            media_type=self._media_type or response.media_type or "application/octet-stream",
-            content_length=self._content_length,
+        state = self._state
+        scope = self._scope
+        settings = state.settings
+        media_type = (
+            self._media_type or (settings and settings.media_type) or "application/octet-stream"
         )
-        # A response that ends within WATCH_DELAY, or before its first pause, never
+        await state.start(
+            self._send,
+            self._status,
+            media_type,
+            self._content_length,
+            scope.get("method") == "HEAD",
+        )
+        # A response that ends within _WATCH_DELAY, or before its first pause, never
         # needs a watcher; a timer costs a fraction of a task, so the watcher starts
         # only for the responses that last or that send much.
-        self._timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self._watch)
-        if _spec_version(request._scope) >= (2, 4) or request._state.bodyless:
+        self._timer = asyncio.get_running_loop().call_later(_WATCH_DELAY, self._watch)
+        if _spec_version(scope) >= (2, 4) or state.bodyless:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
-            return checked_writer(request._state, request._send, self._yield)
-        return fast_writer(request._state, request._send, self._pause)
+            return checked_writer(state, self._send, self._yield)
+        return fast_writer(state, self._send, self._pause)
 
     async def _pause(self, sending: Awaitable[None]) -> None:
         """Send, then :meth:`_yield`."""
@@ -215,11 +210,8 @@ class ResponseWriter:
             self._watcher = asyncio.get_running_loop().create_task(self._stop_when_gone(task))
 
     async def _stop_when_gone(self, task: asyncio.Task[Any]) -> None:
-        state = self._request._state
-        await state.get_inbound().watch_disconnect(
-            self._request._receive, min(state.max_body_size, MAX_PENDING_BODY)
-        )
-        state.mark_disconnected()
+        await self._watch_disconnect()
+        self._state.client_gone()
         task.cancel()
 
     async def __aexit__(
@@ -245,5 +237,5 @@ class ResponseWriter:
                     raise ClientDisconnectedError("the client disconnected during the response")
                 return False
         if exc_type is None:
-            await self._request.response.end()
+            await self._state.end(self._send, None)
         return False

@@ -1,0 +1,129 @@
+"""The structure the state machines rely on, checked on the source.
+
+No private name crosses the boundary between ``asgikit.requests`` and
+``asgikit.responses``, and each phase is written only in the module of its state machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+from asgikit.requests import Request
+from asgikit.responses import Response, ResponsePhase, ResponseState
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "asgikit"
+PACKAGES = ("requests", "responses")
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((SRC / package).glob("*.py"))
+
+
+def _private_imports(path: Path, other: str) -> list[str]:
+    """Imports in ``path`` of a private module or name of ``asgikit.<other>``."""
+    found = []
+    prefix = f"asgikit.{other}"
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            module, names = node.module, [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            module, names = "", [alias.name for alias in node.names]
+        else:
+            continue
+        for name in [module, *(f"{module}.{n}" if module else n for n in names)]:
+            if name == prefix or name.startswith(prefix + "."):
+                parts = name.split(".")[2:]
+                if any(part.startswith("_") for part in parts):
+                    found.append(f"{path.name}:{node.lineno} {name}")
+    return found
+
+
+@pytest.mark.parametrize(("package", "other"), [PACKAGES, PACKAGES[::-1]])
+def test_no_private_name_crosses_between_requests_and_responses(package: str, other: str) -> None:
+    found = [hit for path in _modules(package) for hit in _private_imports(path, other)]
+    assert found == []
+
+
+def test_the_import_check_sees_a_private_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from asgikit.responses import _send_whole\n"
+        "from asgikit.responses._state import NEW\n"
+        "import asgikit.responses._writer\n"
+        "from asgikit.responses import Response\n"
+    )
+    assert [hit.split()[1] for hit in _private_imports(sample, "responses")] == [
+        "asgikit.responses._send_whole",
+        "asgikit.responses._state",
+        "asgikit.responses._state.NEW",
+        "asgikit.responses._writer",
+    ]
+
+
+def _phase_writes(path: Path) -> list[str]:
+    """Where ``path`` assigns an attribute named ``phase`` outside an ``__init__``."""
+    found = []
+    tree = ast.parse(path.read_text(), str(path))
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if function.name == "__init__":
+            continue
+        for node in ast.walk(function):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "phase":
+                    found.append(f"{path.relative_to(SRC)}:{target.lineno} in {function.name}")
+    return found
+
+
+def test_phases_change_only_in_the_module_of_their_state_machine() -> None:
+    writers = {
+        str(path.relative_to(SRC)).split(":")[0]
+        for package in SRC.iterdir()
+        if package.is_dir()
+        for path in package.glob("*.py")
+        if _phase_writes(path)
+    }
+    assert writers == {"responses/_state.py", "requests/_body.py"}
+
+
+def test_the_exchange_starts_as_a_new_response_state() -> None:
+    # The exchange writes ResponseState.__init__ out (a call per request saved).
+    from asgikit.requests._exchange import Exchange
+
+    fresh, exchange = ResponseState(), Exchange()
+    for slot in ResponseState.__slots__:
+        assert getattr(exchange, slot) == getattr(fresh, slot), slot
+    assert exchange.phase is ResponsePhase.NEW
+
+
+def _public_methods(cls: type) -> dict[str, object]:
+    return {
+        name: member
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+
+
+def test_every_public_reading_and_responding_method_is_async() -> None:
+    methods = _public_methods(Request)
+    assert "read_bytes" in methods and "respond_text" in methods
+    synchronous = {
+        name
+        for name, member in methods.items()
+        if not (inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member))
+    }
+    # response_writer() gives an async context manager; it sends nothing itself.
+    assert synchronous == {"response_writer"}
+    assert inspect.isasyncgenfunction(Request.read_stream)
+    for name, member in _public_methods(Response).items():
+        assert inspect.iscoroutinefunction(member), name
