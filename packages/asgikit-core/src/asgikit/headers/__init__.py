@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TypeVar, overload
 
 from asgikit.errors import (
@@ -76,7 +76,9 @@ def _name_key(name: str) -> bytes | None:
     key = _encoded_names.get(name)
     if key is None:
         try:
-            key = name.lower().encode("latin-1")
+            # Encoded first, then lower-cased as bytes: ASCII letters only, as the names
+            # on the wire are compared ("\u212a".lower() is "k"; "\xc9" stays itself).
+            key = name.encode("latin-1").lower()
         except UnicodeEncodeError:
             return None
         if len(_encoded_names) < _MAX_CACHED_NAMES:
@@ -190,22 +192,49 @@ class Headers(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._first or self._index())
 
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every line as a ``(name, value)`` pair, repeats included, in the order
+        received; names lower-cased, as the keys are."""
+        return [(_decode_name(name.lower()), value.decode("latin-1")) for name, value in self._raw]
+
     def __repr__(self) -> str:
         return f"Headers({[(n.decode('latin-1'), v.decode('latin-1')) for n, v in self._raw]!r})"
 
 
-class MutableHeaders:
+class MutableHeaders(MutableMapping[str, str]):
     """Response headers: an ordered list of lines where every value is its own line.
 
-    Names and values are checked when set (:class:`~asgikit.errors.HeaderValueError`).
+    As a mapping it has the same shape as the request's :class:`Headers`: one key per
+    name, lower-cased, in the order each name first appears; ``headers[name]``,
+    :meth:`get`, ``values()`` and ``items()`` give a name's first value, and ``len()``
+    counts names, not lines. The lines themselves, repeats included, are in
+    :meth:`multi_items`, :meth:`get_all` and :attr:`raw`.
+
+    Writing follows :class:`dict`: ``headers[name] = value`` (and ``update``) replaces
+    every line of ``name`` with one line, kept where the first one was;
+    ``del headers[name]`` removes every line of ``name`` and raises :class:`KeyError`
+    when there is none (:meth:`remove` does not). :meth:`add` appends a line, keeping
+    the others: the way to send a name twice. Names and values are checked when set
+    (:class:`~asgikit.errors.HeaderValueError`); once the response has started every
+    change raises :class:`~asgikit.errors.ResponseStateError`.
+
+    Changed in 0.2: a full :class:`collections.abc.MutableMapping` (iteration, ``keys``,
+    ``values``, ``pop``, ``update``, ...); ``items()`` and ``len()`` count names, no
+    longer lines (:meth:`multi_items` gives the lines); ``del`` of an absent name
+    raises :class:`KeyError`; :meth:`set` keeps the position of the name's first line.
     """
 
     __slots__ = ("_frozen", "_raw")
 
-    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = (), /) -> None:
         self._raw: RawHeaders = []
         self._frozen: str | None = None
-        items = headers.items() if isinstance(headers, Mapping) else headers
+        if isinstance(headers, (MutableHeaders, Headers)):
+            items: Iterable[tuple[str, str]] = headers.multi_items()
+        elif isinstance(headers, Mapping):
+            items = headers.items()
+        else:
+            items = headers
         for name, value in items:
             self.add(name, value)
 
@@ -229,15 +258,21 @@ class MutableHeaders:
         self._raw.append((encode_header_name(name), encode_header_value(value)))
 
     def set(self, name: str, value: str) -> None:
-        """Replace every line of ``name`` with one line."""
+        """Replace every line of ``name`` with one line, where the first one was (at
+        the end when ``name`` is new)."""
         self._check()
         key = encode_header_name(name)
         line = (key, encode_header_value(value))
-        self._raw = [item for item in self._raw if item[0] != key]
-        self._raw.append(line)
+        raw = self._raw
+        for index, (current, _) in enumerate(raw):
+            if current == key:
+                raw[index] = line
+                self._raw = raw[: index + 1] + [item for item in raw[index + 1 :] if item[0] != key]
+                return
+        raw.append(line)
 
     def setdefault(self, name: str, value: str) -> str:
-        """Set ``name`` unless present; return its (first) value."""
+        """Add ``name`` unless present; return its (first) value."""
         current = self.get(name)
         if current is None:
             self.add(name, value)
@@ -247,25 +282,45 @@ class MutableHeaders:
     def remove(self, name: str) -> None:
         """Remove every line of ``name``; no error when absent."""
         self._check()
-        key = name.lower().encode("latin-1")
+        key = _name_key(name)
         self._raw = [item for item in self._raw if item[0] != key]
 
     def __delitem__(self, name: str) -> None:
+        self._check()
+        if name not in self:
+            raise KeyError(name)
         self.remove(name)
 
     def __setitem__(self, name: str, value: str) -> None:
         self.set(name, value)
 
-    def get(self, name: str, default: str | None = None) -> str | None:
-        key = name.lower().encode("latin-1")
-        for n, v in self._raw:
-            if n == key:
-                return v.decode("latin-1")
+    def clear(self) -> None:
+        """Remove every line."""
+        self._check()
+        self._raw = []
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+    @overload
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+    def get(self, name: str, default: object = None, /) -> object:
+        """The first value of ``name``, or ``default`` when absent."""
+        key = _name_key(name)
+        for current, value in self._raw:
+            if current == key:
+                return value.decode("latin-1")
         return default
 
     def get_all(self, name: str) -> list[str]:
-        key = name.lower().encode("latin-1")
-        return [v.decode("latin-1") for n, v in self._raw if n == key]
+        """Every value of ``name``, in the order added; ``[]`` when absent."""
+        key = _name_key(name)
+        return [value.decode("latin-1") for current, value in self._raw if current == key]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every line as a ``(name, value)`` pair, repeats included, in order."""
+        return [(_decode_name(name), value.decode("latin-1")) for name, value in self._raw]
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -276,17 +331,26 @@ class MutableHeaders:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = name.lower().encode("latin-1")
-        return any(n == key for n, _ in self._raw)
+        key = _name_key(name)
+        return any(current == key for current, _ in self._raw)
 
-    def items(self) -> list[tuple[str, str]]:
-        return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self._raw]
+    def __iter__(self) -> Iterator[str]:
+        return iter([_decode_name(name) for name in dict.fromkeys(name for name, _ in self._raw)])
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len({name for name, _ in self._raw})
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to headers with the same lines in the same order, or, like any mapping,
+        to a mapping of each name to its first value."""
+        if isinstance(other, MutableHeaders):
+            return self._raw == other._raw
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"MutableHeaders({self.items()!r})"
+        return f"MutableHeaders({self.multi_items()!r})"
 
 
 def parse_parameters(value: str) -> tuple[str, dict[str, str]]:
