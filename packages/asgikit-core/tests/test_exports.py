@@ -78,7 +78,7 @@ PUBLIC: dict[str, list[str]] = {
         "check_status",
         "content_type_value",
     ],
-    "asgikit.testing": ["Channel", "export_problems", "http_scope", "websocket_scope"],
+    "asgikit.testing": ["Channel", "export_problems", "http_scope", "scan_cost", "websocket_scope"],
 }
 
 # Helpers a module imports under public names for its own use, not exported (none today:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgikit.asgi import Message, Scope
 
-__all__ = ["Channel", "export_problems", "http_scope", "websocket_scope"]
+__all__ = ["Channel", "export_problems", "http_scope", "scan_cost", "websocket_scope"]
 
 
 def _headers(headers: Iterable[tuple[str | bytes, str | bytes]]) -> list[tuple[bytes, bytes]]:
@@ -257,3 +257,87 @@ def export_problems(
             "class or function that its __all__ leaves out"
         )
     return problems
+
+
+# str methods that look at a span given by (sub, start, end), charged for that span.
+_SEARCHES = frozenset({"find", "index", "rfind", "rindex", "count", "startswith", "endswith"})
+
+
+def scan_cost(parse: Callable[[str], object], text: str) -> int:
+    """The characters ``parse(text)`` examines: a deterministic measure of its work, for
+    tests that a parser stays linear on hostile input without reading the clock.
+
+    ``text`` is passed as a ``str`` subclass that charges each call for the characters
+    it can look at or copy (a search from ``start`` up to where it stops, a slice or a
+    concatenation its length, any other method the whole string) and hands back pieces
+    that charge too, so rescanning a prefix, copying a growing tail or a per-character
+    Python loop all show up, whatever else the machine is doing. Blind spots: the work
+    of C functions the string is passed to (``re``, ``int``, ``str.join``), of ``%``
+    and of f-strings."""
+    spent = 0
+
+    def charge(count: int) -> None:
+        nonlocal spent
+        spent += max(count, 1)
+
+    def wrap(result: object) -> object:
+        if type(result) is str:
+            return Metered(result)
+        if isinstance(result, list):
+            return [wrap(item) for item in result]
+        if isinstance(result, tuple):
+            return tuple(wrap(item) for item in result)
+        return result
+
+    class Metered(str):
+        def __getattribute__(self, name: str) -> Any:
+            attribute = str.__getattribute__(self, name)
+            if name.startswith("__") or not callable(attribute):
+                return attribute
+            length = len(self)
+
+            def metered(*args: Any) -> object:
+                result = attribute(*args)
+                if name in _SEARCHES and args and isinstance(args[0], str):
+                    bounds = (*args[1:3], None, None)[:2]
+                    start, end, _ = slice(*bounds).indices(length)
+                    if name in ("find", "index") and isinstance(result, int) and result >= 0:
+                        charge(result - start + len(args[0]))
+                    elif name in ("rfind", "rindex") and isinstance(result, int) and result >= 0:
+                        charge(end - result)
+                    else:
+                        charge(end - start)
+                else:
+                    charge(length)
+                return wrap(result)
+
+            return metered
+
+        def __getitem__(self, key: Any) -> Any:
+            result = str.__getitem__(self, key)
+            charge(len(result))
+            return wrap(result)
+
+        def __add__(self, other: str) -> Any:
+            charge(len(self) + len(other))
+            return wrap(str.__add__(self, other))
+
+        def __radd__(self, other: str) -> Any:
+            charge(len(self) + len(other))
+            return wrap(str.__add__(other, self))
+
+        def __mul__(self, count: Any) -> Any:
+            result = str.__mul__(self, count)
+            charge(len(result))
+            return wrap(result)
+
+        def __contains__(self, key: object) -> bool:
+            charge(len(self))
+            return str.__contains__(self, key)  # type: ignore[operator]
+
+        def __iter__(self) -> Any:
+            charge(len(self))
+            return str.__iter__(self)
+
+    parse(Metered(text))
+    return spent
