@@ -61,26 +61,31 @@ def parse_urlencoded(
             limit=max_fields,
             option=option,
         )
-    compatible = _is_ascii_compatible(encoding)
+    codec = lookup_charset(encoding)
+    if not _is_ascii_compatible(codec):
+        for item in raw.split(b"&"):
+            if item:
+                name, _, value = item.partition(b"=")
+                result.add(_decode_runs(name, codec, errors), _decode_runs(value, codec, errors))
+        return result
+    add = result.add
     for item in raw.split(b"&"):
         if not item:
             continue
         name, _, value = item.partition(b"=")
-        if compatible:
-            result.add(_decode(name, encoding, errors), _decode(value, encoding, errors))
-        else:
-            result.add(_decode_runs(name, encoding, errors), _decode_runs(value, encoding, errors))
+        add(_decode(name, codec, errors), _decode(value, codec, errors))
     return result
 
 
-def _decode(raw: bytes, encoding: str, errors: Literal["strict", "replace"]) -> str:
+def _decode(raw: bytes, codec: str, errors: Literal["strict", "replace"]) -> str:
     if b"+" in raw:
         raw = raw.replace(b"+", b" ")
     if b"%" in raw:
         raw = unquote_to_bytes(raw)
-    if raw.isascii():
-        return raw.decode("ascii")
-    return decode_text(raw, encoding, errors=errors, what=_WHAT)
+    try:
+        return raw.decode(codec, errors)
+    except (UnicodeError, ValueError):
+        raise InvalidEncodingError(f"{_WHAT} that is not valid {codec}") from None
 
 
 def _decode_runs(raw: bytes, encoding: str, errors: Literal["strict", "replace"]) -> str:
