@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgikit.errors import RangeNotSatisfiableError
-from asgikit.files import ByteRange, parse_range
+from asgikit.headers.range import ByteRange, content_range, parse_range
 
 R = ByteRange
 ScanCost = Callable[[Callable[[str], object], str], int]
