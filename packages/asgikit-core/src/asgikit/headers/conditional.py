@@ -142,7 +142,7 @@ def parse_entity_tags(value: str) -> list[EntityTag] | None:
         if char in " \t,":
             pos += 1
             continue
-        weak = value.startswith("W/", pos)
+        weak = value.startswith("W/", pos, pos + 2)
         if weak:
             pos += 2
         if pos < end and value[pos] == '"':
