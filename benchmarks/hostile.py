@@ -1,7 +1,7 @@
 """Wall-clock check of the hostile inputs the unit suite measures by counting work.
 
-The unit tests (``test_headers.py``, ``test_cookies_query.py``, asgikit-files
-``test_ranges.py``, asgikit-forms ``test_hostile.py``) count the work a parser does, so
+The unit tests (asgikit-core ``test_headers.py``, ``test_cookies_query.py`` and
+``test_header_range.py``, asgikit-forms ``test_hostile.py``) count the work a parser does, so
 a busy machine cannot fail them. This script times the same shapes at n and 2n and
 prints the ratio (about 2 when linear, about 4 when quadratic). Run it by hand on a
 quiet machine, never in the unit run::
@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 from asgikit.cookies import parse_cookie_header
 from asgikit.errors import ClientError
-from asgikit.files import parse_range
 from asgikit.forms import read_form
 from asgikit.headers import parse_parameters
+from asgikit.headers.range import parse_range
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
 

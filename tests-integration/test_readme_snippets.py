@@ -179,6 +179,15 @@ def _serve_static(url: str, cwd: Path) -> None:
     assert httpx.get(f"{url}/elsewhere", timeout=30).status_code == 404
 
 
+@check("core-header-parsers")
+def _core_header_parsers(output: str, cwd: Path) -> None:
+    assert output.splitlines() == [
+        "bytes 0-149/1000",
+        "attachment; filename=\"resume.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
+        'doc a"b.txt',
+    ]
+
+
 @check("range-planner")
 def _range_planner(output: str, cwd: Path) -> None:
     assert output == ""

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from asgikit import testing
 from asgikit.asgi import Scope
 from asgikit.files import StaticFiles
 from asgikit.requests import Request
@@ -107,12 +106,3 @@ def fd_tracker(monkeypatch: pytest.MonkeyPatch) -> set[int]:
     monkeypatch.setattr(os, "open", tracking_open)
     monkeypatch.setattr(os, "close", tracking_close)
     return open_fds
-
-
-ScanCost = Callable[[Callable[[str], object], str], int]
-
-
-@pytest.fixture(scope="session")
-def scan_cost() -> ScanCost:
-    """``scan_cost(parse, text)``: the characters ``parse(text)`` examines."""
-    return testing.scan_cost

@@ -62,3 +62,20 @@ def test_errors_are_in_the_tree() -> None:
 
     assert issubclass(files.FileChangedError, AsgikitError)
     assert issubclass(files.FileChangedError, RuntimeError)
+
+
+def test_header_parsers_are_core_s() -> None:
+    # Moved to asgikit-core in 0.2; the names here stay, as the very same objects.
+    from asgikit.headers import conditional, disposition
+    from asgikit.headers import range as range_header
+
+    for module, names in (
+        (
+            conditional,
+            ["evaluate_preconditions", "format_http_date", "if_range_allows", "parse_http_date"],
+        ),
+        (disposition, ["content_disposition"]),
+        (range_header, ["DEFAULT_MAX_RANGES", "ByteRange", "parse_range"]),
+    ):
+        for name in names:
+            assert getattr(files, name) is getattr(module, name), name

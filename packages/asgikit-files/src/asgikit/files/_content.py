@@ -1,4 +1,4 @@
-"""Content headers of file responses: media types, Content-Disposition, Accept-Encoding.
+"""Content headers of file responses: media types, entity tags, Accept-Encoding.
 
 Pure functions. The media type table is our own, not the host's ``/etc/mime.types``, so
 a file gets the same Content-Type on every machine.
@@ -6,11 +6,10 @@ a file gets the same Content-Type on every machine.
 
 from __future__ import annotations
 
-import unicodedata
+import os
 from collections.abc import Sequence
-from urllib.parse import quote
 
-__all__ = ["content_disposition", "guess_media_type", "negotiate_encoding"]
+__all__ = ["guess_media_type", "make_etag", "negotiate_encoding"]
 
 MEDIA_TYPES: dict[str, str] = {
     # text (the charset is added when the response starts)
@@ -69,42 +68,12 @@ def guess_media_type(name: str) -> str:
     return MEDIA_TYPES.get(name[dot:].lower(), DEFAULT_MEDIA_TYPE)
 
 
-# RFC 8187 §3.2.1: attr-char = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "."
-#                              / "^" / "_" / "`" / "|" / "~"; quote() keeps A-Z a-z 0-9 _.-~
-_ATTR_SAFE = "!#$&+^`|"
-# Replaced in both forms: path separators, and in the quoted ASCII form the characters
-# a quoted-string would need to escape ("\ and DQUOTE) and "%", which some browsers decode.
-_UNSAFE_ASCII = frozenset('"\\/%')
-
-
-def content_disposition(filename: str, *, disposition: str = "attachment") -> str:
-    """A ``Content-Disposition`` value that makes the client save the body as ``filename``.
-
-    RFC 6266 §4.3: ``filename="..."`` holds an ASCII fallback, where accents are
-    dropped (``résumé.pdf`` → ``resume.pdf``) and any other character that is not
-    printable ASCII, and ``"``, ``\\``, ``/`` and ``%``, becomes ``_``. When that differs
-    from the name, ``filename*=UTF-8''...`` (RFC 8187) carries the name percent-encoded.
-    Control characters (CR, LF, NUL, ...) and path separators become ``_`` in both, so a
-    name from user input cannot add a header or parameter, or a directory. An empty name
-    becomes ``download``. ``disposition`` is ``"attachment"`` or ``"inline"``.
-    """
-    if disposition not in ("attachment", "inline"):
-        raise ValueError(f"disposition must be 'attachment' or 'inline', not {disposition!r}")
-    cleaned = "".join(
-        "_" if ch in "/\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
-        for ch in filename
-    ).strip()
-    if not cleaned:
-        cleaned = "download"
-    fallback = "".join(
-        ch if " " <= ch <= "~" and ch not in _UNSAFE_ASCII else "_"
-        for ch in unicodedata.normalize("NFKD", cleaned)
-        if not unicodedata.combining(ch)
-    )
-    value = f'{disposition}; filename="{fallback}"'
-    if fallback != cleaned:
-        value += "; filename*=UTF-8''" + quote(cleaned, safe=_ATTR_SAFE, errors="replace")
-    return value
+def make_etag(stat_result: os.stat_result, suffix: str = "") -> str:
+    """A strong entity tag for a file: its modification time in nanoseconds and its size,
+    in hex (``"17d2c8a0f1e3b400-2a"``). ``suffix`` tells apart representations of the
+    same file (``"-br"`` for its Brotli variant); it may hold only ASCII letters, digits
+    and ``-``."""
+    return f'"{stat_result.st_mtime_ns:x}-{stat_result.st_size:x}{suffix}"'
 
 
 def _qvalue(text: str) -> float | None:

@@ -7,9 +7,10 @@ boundary and the exact Content-Length. It opens nothing and sends nothing, and w
 fixed ``new_boundary`` it is deterministic, so it is tested with tables. ``_respond``
 is the executor: it opens, reads and sends what the plan says.
 
-The decisions themselves are the pure functions of ``_conditional`` (validators and
-preconditions, RFC 9110 §13), ``_ranges`` (the Range header, §14) and ``_content``
-(Content-Disposition); this module puts them in order.
+The decisions themselves are the pure functions of asgikit-core's header parsers:
+:mod:`asgikit.headers.conditional` (validators and preconditions, RFC 9110 §13),
+:mod:`asgikit.headers.range` (Range and Content-Range, §14) and
+:mod:`asgikit.headers.disposition` (Content-Disposition); this module puts them in order.
 """
 
 from __future__ import annotations
@@ -21,15 +22,11 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from asgikit.errors import RangeNotSatisfiableError
-from asgikit.files._conditional import (
-    evaluate_preconditions,
-    format_http_date,
-    if_range_allows,
-    make_etag,
-)
-from asgikit.files._content import content_disposition
-from asgikit.files._ranges import DEFAULT_MAX_RANGES, ByteRange, parse_range
+from asgikit.files._content import make_etag
 from asgikit.headers import Headers
+from asgikit.headers.conditional import evaluate_preconditions, format_http_date, if_range_allows
+from asgikit.headers.disposition import content_disposition
+from asgikit.headers.range import DEFAULT_MAX_RANGES, ByteRange, content_range, parse_range
 from asgikit.responses import content_type_value
 
 __all__ = [
@@ -161,7 +158,7 @@ def plan_file(
                 try:
                     ranges = parse_range(range_lines[0], size, max_ranges=max_ranges)
                 except RangeNotSatisfiableError:
-                    headers.append(("content-range", f"bytes */{size}"))
+                    headers.append(("content-range", content_range(None, size)))
                     return FilePlan(STATUS, 416, tuple(headers), media_type, 0)
     if content_encoding is not None:
         headers.append(("content-encoding", content_encoding))
@@ -172,8 +169,8 @@ def plan_file(
     if ranges is None:
         return FilePlan(WHOLE, status, tuple(headers), media_type, size, ((0, size),), pathsend)
     if len(ranges) == 1:
-        (first, last), count = ranges[0], ranges[0].length
-        headers.append(("content-range", f"bytes {first}-{last}/{size}"))
+        first, count = ranges[0].first, ranges[0].length
+        headers.append(("content-range", content_range(ranges[0], size)))
         return FilePlan(RANGE, 206, tuple(headers), media_type, count, ((first, count),))
     return _multipart(
         ranges,
@@ -194,12 +191,12 @@ def _multipart(
     """RFC 9110 §14.6: each part has its Content-Type and Content-Range, between
     ``--boundary`` lines; the body ends with ``--boundary--``."""
     pieces: list[Piece] = []
-    for first, last in ranges:
+    for byte_range in ranges:
         pieces.append(
             f"--{boundary}\r\nContent-Type: {part_type}\r\n"
-            f"Content-Range: bytes {first}-{last}/{size}\r\n\r\n".encode("latin-1")
+            f"Content-Range: {content_range(byte_range, size)}\r\n\r\n".encode("latin-1")
         )
-        pieces.append((first, last - first + 1))
+        pieces.append((byte_range.first, byte_range.length))
         pieces.append(b"\r\n")
     pieces.append(f"--{boundary}--\r\n".encode("latin-1"))
     length = sum(len(p) if isinstance(p, bytes) else p[1] for p in pieces)

@@ -21,7 +21,7 @@ from asgikit.errors import AsgikitError, NotFoundError
 from asgikit.files._content import guess_media_type
 from asgikit.files._plan import HEAD, MULTIPART, STATUS, WHOLE, Piece, plan_file
 from asgikit.files._plan import joined as joined  # serve_static imports it from here
-from asgikit.files._ranges import DEFAULT_MAX_RANGES
+from asgikit.headers.range import DEFAULT_MAX_RANGES
 
 if TYPE_CHECKING:
     from asgikit.requests import Request

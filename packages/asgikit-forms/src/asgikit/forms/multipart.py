@@ -53,7 +53,8 @@ from asgikit.forms._limits import DEFAULT_MAX_PART_HEADER_SIZE as _MAX_PART_HEAD
 from asgikit.forms._limits import DEFAULT_MAX_PART_HEADERS as _MAX_PART_HEADERS
 from asgikit.forms._limits import malformed as _malformed
 from asgikit.forms._limits import part_headers_too_large as _part_headers_too_large
-from asgikit.headers import parse_content_type, parse_parameters
+from asgikit.headers import parse_content_type
+from asgikit.headers.disposition import parse_content_disposition
 from asgikit.multivalue import MultiValueDict
 
 __all__ = [
@@ -541,26 +542,10 @@ def _decode(line: bytes) -> str:
 # -- a part's headers -----------------------------------------------------------------------
 
 _bad_header_char = re.compile("[\r\n\x00]").search
-# A parameter whose value is a quoted string, where parse_parameters() sees one (a quote
-# right after "name=" and optional whitespace); it ends at the next quote, since here a
-# backslash escapes nothing.
-_quoted = re.compile('; *[^;=]*=[ \t]*"[^"]*"?')
 
 # RFC 7578 §4.7: Content-Transfer-Encoding is deprecated for form-data; only the
 # identity encodings are accepted, so no part is ever decoded (Django CVE-2022-23833).
 _IDENTITY_ENCODINGS: Final = frozenset(["7bit", "8bit", "binary"])
-
-
-def _double_backslashes(match: re.Match[str]) -> str:
-    return match.group().replace("\\", "\\\\")
-
-
-def _unescape(value: str) -> str:
-    # WHATWG HTML "multipart/form-data encoding algorithm": names and filenames carry
-    # LF, CR and '"' as %0A, %0D and %22; nothing else is percent-encoded.
-    if "%" not in value:
-        return value
-    return value.replace("%0D", "\r").replace("%0A", "\n").replace("%22", '"')
 
 
 def _part_start(header_lines: list[tuple[str, str]]) -> PartStart:
@@ -580,24 +565,20 @@ def _part_start(header_lines: list[tuple[str, str]]) -> PartStart:
     disposition = headers.get_first("content-disposition")
     if disposition is None:
         raise _malformed("a part has no Content-Disposition header")
-    # One linear parameter parser for every header (CVE-2024-24762, CVE-2026-28356).
-    # Only the plain "name" and "filename" count: RFC 7578 §4.2 forbids "filename*", and
-    # a decoy inside another parameter's quoted string is never taken as one.
-    if "\\" in disposition:
-        # WHATWG HTML: browsers and curl send a backslash as itself (a quote travels as
-        # %22), so no backslash is an escape here. Inside a quoted string each one is
-        # doubled for the RFC parser, which unescapes quoted strings only; a token has
-        # nothing to unescape and keeps its backslashes as they are.
-        disposition = _quoted.sub(_double_backslashes, disposition)
-    kind, params = parse_parameters(disposition)
-    if kind != "form-data":
-        raise _malformed(f"a part's Content-Disposition is {kind[:40]!r}, not form-data")
-    raw_filename = params.get("filename")
-    filename = None if raw_filename is None else safe_filename(_unescape(raw_filename))
+    # One linear parameter scan, asgikit-core's, for every header (CVE-2024-24762,
+    # CVE-2026-28356), with the WHATWG rules browsers and curl follow: a backslash is
+    # itself, "%22", "%0D", "%0A" stand for '"', CR, LF in the name and filename. Only the
+    # plain "name" and "filename" count: RFC 7578 §4.2 forbids "filename*", and a decoy
+    # inside another parameter's quoted string is never taken as one.
+    parsed = parse_content_disposition(disposition, form_data=True)
+    if parsed.type != "form-data":
+        raise _malformed(f"a part's Content-Disposition is {parsed.type[:40]!r}, not form-data")
+    raw_filename = parsed.filename
+    filename = None if raw_filename is None else safe_filename(raw_filename)
     content_type: str | None = None
     charset: str | None = None
     raw_type = headers.get_first("content-type")
     if raw_type is not None:
         content_type, type_params = parse_content_type(raw_type)
         charset = type_params.get("charset")
-    return PartStart(_unescape(params.get("name", "")), filename, content_type, charset, headers)
+    return PartStart(parsed.name or "", filename, content_type, charset, headers)

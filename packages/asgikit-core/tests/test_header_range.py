@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgikit.errors import RangeNotSatisfiableError
-from asgikit.files import ByteRange, parse_range
+from asgikit.headers.range import ByteRange, content_range, parse_range
 
 R = ByteRange
 ScanCost = Callable[[Callable[[str], object], str], int]
@@ -359,3 +359,34 @@ def test_model_one_int_range_beside_an_open_one(
 @pytest.mark.parametrize(("header", "size", "expected"), CASES)
 def test_model_agrees_with_the_tables(header: str, size: int, expected: list[ByteRange]) -> None:
     assert reference_parse(header, size) == expected
+
+
+# -- Content-Range -----------------------------------------------------------------------
+
+
+def test_content_range() -> None:
+    assert content_range(R(0, 499), 1234) == "bytes 0-499/1234"  # RFC 9110 §14.4
+    assert content_range(R(1233, 1233), 1234) == "bytes 1233-1233/1234"
+    assert content_range(None, 1234) == "bytes */1234"  # a 416
+    assert content_range(None, 0) == "bytes */0"
+
+
+@pytest.mark.parametrize(
+    ("byte_range", "size"),
+    [(R(0, 10), 10), (R(5, 4), 10), (R(-1, 3), 10), (R(0, 0), 0), (None, -1)],
+)
+def test_content_range_refuses_a_range_outside_the_representation(
+    byte_range: ByteRange | None, size: int
+) -> None:
+    with pytest.raises(ValueError, match=r"size|within"):
+        content_range(byte_range, size)
+
+
+@given(st.lists(spec, min_size=1, max_size=10), st.integers(1, 400))
+def test_every_parsed_range_has_a_content_range_that_reads_back(
+    specs: list[str], size: int
+) -> None:
+    with contextlib.suppress(RangeNotSatisfiableError):
+        for found in parse_range("bytes=" + ",".join(specs), size) or []:
+            first, last = content_range(found, size).removeprefix("bytes ").split("/")[0].split("-")
+            assert parse_range(f"bytes={first}-{last}", size) == [found]

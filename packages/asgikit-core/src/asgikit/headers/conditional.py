@@ -1,24 +1,34 @@
 """Validators and conditional requests (RFC 9110 §8.8 and §13), sans-IO.
 
-:func:`evaluate_preconditions` is the decision of RFC 9110 §13.2.2 as a pure function:
-given the method, the representation's validators and the request's precondition
-headers, it says whether to answer 412, 304, or go on. :func:`if_range_allows` is the
-If-Range test (§13.1.5). Entity-tag lists and HTTP dates are scanned in one pass.
+Entity tags (:class:`EntityTag`, :func:`parse_entity_tags`, :func:`strong_match`,
+:func:`weak_match`), HTTP dates in all three RFC 9110 forms (:func:`parse_http_date`,
+:func:`format_http_date`), and the preconditions: :func:`evaluate_preconditions` is the
+decision of RFC 9110 §13.2.2 as a pure function (given the method, the
+representation's validators and the request's precondition fields, whether to answer
+412, 304, or go on), and :func:`if_range_allows` the If-Range test (§13.1.5). Every
+function is pure and linear in the length of its input: entity-tag lists and dates are
+scanned in one pass, and nothing raises on client input.
+
+New in asgikit-core 0.2 (moved from asgikit-files, which re-exports these names).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
-import os
 import time
+from typing import NamedTuple
 
 __all__ = [
+    "EntityTag",
     "evaluate_preconditions",
     "format_http_date",
     "if_range_allows",
-    "make_etag",
+    "parse_entity_tag",
+    "parse_entity_tags",
     "parse_http_date",
+    "strong_match",
+    "weak_match",
 ]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -26,14 +36,6 @@ _LONG_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, 1)}
 _LATEST = 253402300799  # 9999-12-31T23:59:59Z: the last instant a four-digit year holds
-
-
-def make_etag(stat_result: os.stat_result, suffix: str = "") -> str:
-    """A strong entity tag for a file: its modification time in nanoseconds and its size,
-    in hex (``"17d2c8a0f1e3b400-2a"``). ``suffix`` tells apart representations of the
-    same file (``"-br"`` for its Brotli variant); it may hold only ASCII letters, digits
-    and ``-``."""
-    return f'"{stat_result.st_mtime_ns:x}-{stat_result.st_size:x}{suffix}"'
 
 
 def format_http_date(timestamp: float) -> str:
@@ -110,16 +112,29 @@ def parse_http_date(value: str) -> int | None:
     return calendar.timegm(moment.timetuple())
 
 
-def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
-    """``W/"a", "b"`` → ``[(True, "a"), (False, "b")]``; ``*`` → ``None``.
+class EntityTag(NamedTuple):
+    """An entity tag (RFC 9110 §8.8.3): its ``opaque`` text, without the quotes, and
+    whether it is ``weak``. ``str()`` gives it as sent: ``"abc"`` or ``W/"abc"``."""
 
-    RFC 9110 §8.8.3: ``entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE``; a comma may sit
-    inside the quotes, so the list is scanned rather than split. Elements that are not
-    entity tags are skipped. Every step moves forward: linear.
+    opaque: str
+    weak: bool = False
+
+    def __str__(self) -> str:
+        return f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
+
+
+def parse_entity_tags(value: str) -> list[EntityTag] | None:
+    """The entity tags of an ``If-Match`` or ``If-None-Match`` field, in order;
+    ``None`` when the field is ``*`` (any current representation).
+
+    ``W/"a", "b"`` → ``[EntityTag("a", weak=True), EntityTag("b")]``. RFC 9110 §8.8.3:
+    ``entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE``; a comma may sit inside the quotes,
+    so the list is scanned rather than split. Elements that are not entity tags are
+    skipped, and an unterminated quote ends the list. Every step moves forward: linear.
     """
     if value.strip(" \t") == "*":
         return None
-    tags: list[tuple[bool, str]] = []
+    tags: list[EntityTag] = []
     end = len(value)
     pos = 0
     while pos < end:
@@ -127,14 +142,14 @@ def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
         if char in " \t,":
             pos += 1
             continue
-        weak = value.startswith("W/", pos)
+        weak = value.startswith("W/", pos, pos + 2)
         if weak:
             pos += 2
         if pos < end and value[pos] == '"':
             close = value.find('"', pos + 1)
             if close < 0:
                 break
-            tags.append((weak, value[pos + 1 : close]))
+            tags.append(EntityTag(value[pos + 1 : close], weak))
             pos = close + 1
         else:
             comma = value.find(",", pos)
@@ -142,9 +157,23 @@ def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
     return tags
 
 
-def _opaque(etag: str) -> tuple[bool, str] | None:
-    tags = _entity_tags(etag)
+def parse_entity_tag(value: str) -> EntityTag | None:
+    """The first entity tag of ``value`` (an ``ETag`` field: ``'W/"abc"'``), or ``None``
+    when it holds none."""
+    tags = parse_entity_tags(value)
     return tags[0] if tags else None
+
+
+def strong_match(a: EntityTag, b: EntityTag) -> bool:
+    """RFC 9110 §8.8.3.2 strong comparison: neither tag is weak and their opaque tags
+    are equal (``"1"`` and ``"1"`` match; ``W/"1"`` matches nothing)."""
+    return not a.weak and not b.weak and a.opaque == b.opaque
+
+
+def weak_match(a: EntityTag, b: EntityTag) -> bool:
+    """RFC 9110 §8.8.3.2 weak comparison: the opaque tags are equal, either or both
+    tags may be weak (``W/"1"`` matches ``"1"``)."""
+    return a.opaque == b.opaque
 
 
 def evaluate_preconditions(
@@ -176,14 +205,11 @@ def evaluate_preconditions(
 
     Invalid dates are ignored, as §13.1.3 and §13.1.4 require.
     """
-    current = _opaque(etag) if etag else None
+    current = parse_entity_tag(etag) if etag else None
     if if_match is not None:
-        tags = _entity_tags(if_match)
-        # Strong comparison: neither tag weak, opaque tags equal.
+        tags = parse_entity_tags(if_match)
         if tags is not None and (
-            current is None
-            or current[0]
-            or not any(not weak and tag == current[1] for weak, tag in tags)
+            current is None or not any(strong_match(tag, current) for tag in tags)
         ):
             return 412
     elif if_unmodified_since is not None and last_modified is not None:
@@ -192,9 +218,8 @@ def evaluate_preconditions(
             return 412
     safe = method in ("GET", "HEAD")
     if if_none_match is not None:
-        tags = _entity_tags(if_none_match)
-        # Weak comparison: opaque tags equal, W/ ignored on both sides.
-        if tags is None or (current is not None and any(tag == current[1] for _, tag in tags)):
+        tags = parse_entity_tags(if_none_match)
+        if tags is None or (current is not None and any(weak_match(t, current) for t in tags)):
             return 304 if safe else 412
     elif safe and if_modified_since is not None and last_modified is not None:
         date = parse_http_date(if_modified_since)
@@ -212,11 +237,10 @@ def if_range_allows(value: str, *, etag: str | None, last_modified: int | None) 
     """
     text = value.strip(" \t")
     if text.startswith(('"', "W/")):
-        tags = _entity_tags(text)
+        tags = parse_entity_tags(text)
         if not tags or len(tags) != 1 or etag is None:
             return False
-        weak, tag = tags[0]
-        current = _opaque(etag)
-        return not weak and current is not None and not current[0] and tag == current[1]
+        current = parse_entity_tag(etag)
+        return current is not None and strong_match(tags[0], current)
     date = parse_http_date(text)
     return date is not None and last_modified is not None and date == last_modified

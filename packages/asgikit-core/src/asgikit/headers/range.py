@@ -1,10 +1,13 @@
-"""The Range header (RFC 9110 §14), parsed without regular expressions and in one pass.
+"""The Range and Content-Range fields (RFC 9110 §14), without regular expressions.
 
 Sans-IO: :func:`parse_range` takes the header text and the representation's size and
 returns the byte ranges to send, sorted and merged, or ``None`` when the header is to be
-ignored. The cost is linear in the header's length whatever it holds, and at most
-``max_ranges`` specs are looked at, so a hostile header costs nothing (Starlette
-CVE-2025-62727: a quadratic pattern scan and an O(n²) merge).
+ignored; :func:`content_range` builds the Content-Range of a 206 or 416. The cost is
+linear in the header's length whatever it holds, and at most ``max_ranges`` specs are
+looked at, so a hostile header costs nothing (Starlette CVE-2025-62727: a quadratic
+pattern scan and an O(n²) merge).
+
+New in asgikit-core 0.2 (moved from asgikit-files, which re-exports these names).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import NamedTuple
 
 from asgikit.errors import RangeNotSatisfiableError
 
-__all__ = ["DEFAULT_MAX_RANGES", "ByteRange", "parse_range"]
+__all__ = ["DEFAULT_MAX_RANGES", "ByteRange", "content_range", "parse_range"]
 
 DEFAULT_MAX_RANGES = 100
 
@@ -161,3 +164,19 @@ def parse_range(
             start, stop = first, last
     merged.append(ByteRange(start, stop))
     return merged
+
+
+def content_range(byte_range: ByteRange | None, size: int) -> str:
+    """The ``Content-Range`` value for ``byte_range`` of a representation of ``size``
+    bytes: ``bytes 0-499/1234`` in a 206 (or a part of a multipart/byteranges), and
+    ``bytes */1234`` for ``None``, the value of a 416 (RFC 9110 §14.4:
+    ``unsatisfied-range = "*/" complete-length``). Raises :class:`ValueError` for a
+    range that is not within the representation."""
+    if type(size) is not int or size < 0:
+        raise ValueError(f"size must be an int >= 0, not {size!r}")
+    if byte_range is None:
+        return f"bytes */{size}"
+    first, last = byte_range
+    if not 0 <= first <= last < size:
+        raise ValueError(f"range {first}-{last} is not within {size} bytes")
+    return f"bytes {first}-{last}/{size}"

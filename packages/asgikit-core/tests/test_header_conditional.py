@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgikit.files import (
+from asgikit.headers.conditional import (
+    EntityTag,
     evaluate_preconditions,
     format_http_date,
     if_range_allows,
-    make_etag,
+    parse_entity_tag,
+    parse_entity_tags,
     parse_http_date,
+    strong_match,
+    weak_match,
 )
+
+ScanCost = Callable[[Callable[[str], object], str], int]
 
 ETAG = '"abc"'
 MTIME = 784111777  # Sun, 06 Nov 1994 08:49:37 GMT
@@ -186,16 +192,83 @@ def test_preconditions_never_raise(text: str, method: str) -> None:
     assert if_range_allows(text, etag=ETAG, last_modified=MTIME) in (True, False)
 
 
-def test_make_etag_is_strong_and_changes_with_the_file(tmp_path: Any) -> None:
-    path = tmp_path / "f"
-    path.write_bytes(b"one")
-    os.utime(path, ns=(10**18, 10**18))
-    first = make_etag(os.stat(path))
-    assert first.startswith('"') and first.endswith('"') and not first.startswith("W/")
-    path.write_bytes(b"three")
-    os.utime(path, ns=(10**18, 10**18))
-    assert make_etag(os.stat(path)) != first  # same time, other size
-    path.write_bytes(b"one")
-    os.utime(path, ns=(10**18 + 1, 10**18 + 1))
-    assert make_etag(os.stat(path)) != first  # same size, one nanosecond later
-    assert make_etag(os.stat(path), "-br").endswith('-br"')
+# -- entity tags ------------------------------------------------------------------------
+
+TAG_LISTS: list[tuple[str, list[EntityTag] | None]] = [
+    ('"a"', [EntityTag("a")]),
+    ('W/"a", "b"', [EntityTag("a", weak=True), EntityTag("b")]),
+    ('"a,b", W/"c"', [EntityTag("a,b"), EntityTag("c", True)]),  # a comma inside the quotes
+    ('""', [EntityTag("")]),
+    (" * ", None),
+    ('"*"', [EntityTag("*")]),
+    ("", []),
+    (",, ,", []),
+    ('junk, "a", w/"b"', [EntityTag("a")]),  # "w/" is not the weak marker: skipped
+    ('"a", "unterminated', [EntityTag("a")]),
+    ('W/ "a"', []),  # no space may follow W/
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), TAG_LISTS)
+def test_parse_entity_tags(value: str, expected: list[EntityTag] | None) -> None:
+    assert parse_entity_tags(value) == expected
+
+
+def test_parse_one_entity_tag() -> None:
+    assert parse_entity_tag('W/"x"') == EntityTag("x", weak=True)
+    assert parse_entity_tag("nothing") is None
+    assert str(EntityTag("x")) == '"x"' and str(EntityTag("x", weak=True)) == 'W/"x"'
+
+
+# RFC 9110 §8.8.3.2, the table of the four comparisons.
+COMPARISONS = [
+    (EntityTag("1", True), EntityTag("1", True), False, True),
+    (EntityTag("1", True), EntityTag("2", True), False, False),
+    (EntityTag("1", True), EntityTag("1"), False, True),
+    (EntityTag("1"), EntityTag("1"), True, True),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "strong", "weak"), COMPARISONS)
+def test_rfc_comparison_table(a: EntityTag, b: EntityTag, strong: bool, weak: bool) -> None:
+    assert strong_match(a, b) is strong and strong_match(b, a) is strong
+    assert weak_match(a, b) is weak and weak_match(b, a) is weak
+
+
+# RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text
+etagc = st.characters(codec="latin-1", exclude_characters='"\x7f').filter(lambda c: c >= "\x21")
+tags = st.builds(EntityTag, st.text(etagc, max_size=20), st.booleans())
+
+
+@given(st.lists(tags, max_size=8), st.sampled_from([",", ", ", " ,\t"]))
+def test_entity_tag_lists_round_trip(values: list[EntityTag], separator: str) -> None:
+    assert parse_entity_tags(separator.join(map(str, values))) == values
+
+
+@given(st.text(max_size=200))
+def test_entity_tag_parser_never_raises(text: str) -> None:
+    result = parse_entity_tags(text)
+    assert result is None or all(isinstance(tag, EntityTag) for tag in result)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: '"a", ' * n,
+        lambda n: "W/" * n,
+        lambda n: "x," * n,
+        lambda n: '"' + "," * n,
+        lambda n: " " * n + "*",
+    ],
+    ids=["tags", "weak-markers", "junk", "unterminated", "spaces"],
+)
+def test_entity_tag_parser_is_linear(build: Callable[[int], str], scan_cost: ScanCost) -> None:
+    per_char = [
+        scan_cost(parse_entity_tags, text) / len(text) for text in map(build, (2_000, 16_000))
+    ]
+    assert per_char[1] <= 1.25 * per_char[0], per_char
+
+
+def test_http_date_parser_is_bounded(scan_cost: ScanCost) -> None:
+    # Anything over 64 characters is refused before it is looked at.
+    assert scan_cost(parse_http_date, "Sun, " * 20_000) == scan_cost(parse_http_date, "Sun, " * 20)
