@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from asgikit.headers import parse_parameters
-from asgikit.headers._lists import is_token, split_list, token_or_quoted
+from asgikit.headers import _lists, parse_parameters
 
 __all__ = [
     "AcceptHeader",
@@ -66,7 +65,7 @@ class MediaRange:
     def __str__(self) -> str:
         text = f"{self.type}/{self.subtype}"
         for name, value in self.params:
-            text += f";{name}={token_or_quoted(value)}"
+            text += f";{name}={_lists.token_or_quoted(value)}"
         return text if self.q == 1.0 else f"{text};q={_format_q(self.q)}"
 
 
@@ -102,11 +101,11 @@ def parse_accept(value: str) -> list[MediaRange]:
     skipped. Parameters after ``q`` are extensions and are dropped.
     """
     ranges: list[MediaRange] = []
-    for element in split_list(value):
+    for element in _lists.split_list(value):
         main, params = parse_parameters(element)
         kind, slash, subtype = main.partition("/")
         kind, subtype = kind.rstrip(" \t"), subtype.lstrip(" \t")
-        if not (slash and is_token(kind) and is_token(subtype)):
+        if not (slash and _lists.is_token(kind) and _lists.is_token(subtype)):
             continue
         if kind == "*" and subtype != "*":
             continue
@@ -117,7 +116,7 @@ def parse_accept(value: str) -> list[MediaRange]:
         for name, param in params.items():
             if name == "q":
                 break
-            if is_token(name):
+            if _lists.is_token(name):
                 media_params.append((name, param))
         ranges.append(MediaRange(kind, subtype, tuple(media_params), q))
     return ranges
@@ -125,7 +124,7 @@ def parse_accept(value: str) -> list[MediaRange]:
 
 def _parse_items(value: str, valid: Callable[[str], object]) -> list[AcceptItem]:
     items: list[AcceptItem] = []
-    for element in split_list(value):
+    for element in _lists.split_list(value):
         main, params = parse_parameters(element)
         if not valid(main):
             continue
@@ -154,7 +153,7 @@ def parse_accept_encoding(value: str) -> list[AcceptItem]:
     ``compress`` (§8.4.1). Elements that are not tokens or have a malformed weight are
     skipped.
     """
-    items = _parse_items(value, is_token)
+    items = _parse_items(value, _lists.is_token)
     return [
         AcceptItem(_CODING_ALIASES[item.value], item.q) if item.value in _CODING_ALIASES else item
         for item in items
@@ -166,7 +165,7 @@ def parse_accept_charset(value: str) -> list[AcceptItem]:
 
     RFC 9110 §12.5.2; elements that are not tokens or have a malformed weight are skipped.
     """
-    return _parse_items(value, is_token)
+    return _parse_items(value, _lists.is_token)
 
 
 # -- matching ------------------------------------------------------------------------
@@ -198,7 +197,7 @@ def _best(offers: Sequence[str], rank: Callable[[str], _Match]) -> str | None:
 def _parse_offer(offer: str) -> tuple[str, str, dict[str, str]]:
     main, params = parse_parameters(offer)
     kind, slash, subtype = main.partition("/")
-    if not (slash and is_token(kind) and is_token(subtype)) or "*" in (kind, subtype):
+    if not (slash and _lists.is_token(kind) and _lists.is_token(subtype)) or "*" in (kind, subtype):
         raise ValueError(f"offer {offer!r} is not a media type (type/subtype, no wildcard)")
     return kind, subtype, {name: param.lower() for name, param in params.items()}
 
@@ -250,12 +249,12 @@ def _language_match(ranges: list[AcceptItem], offer: str) -> _Match:
         language = item.value
         if language == tag:
             specificity: tuple[float, ...] = (3.0, 0.0)
-        elif tag.startswith(language) and tag[len(language) : len(language) + 1] == "-":
-            specificity = (2.0, float(len(language)))  # RFC 4647 §3.3.1 basic filtering
         elif language.startswith(tag) and language[len(tag) : len(tag) + 1] == "-":
             if item.q <= 0:  # "en-GB;q=0" refuses en-GB, not all of English
                 continue
-            specificity = (1.0, item.q)  # RFC 4647 §3.4 lookup: en-GB falls back to en
+            specificity = (2.0, item.q)  # RFC 4647 §3.4 lookup: en-GB falls back to en
+        elif tag.startswith(language) and tag[len(language) : len(language) + 1] == "-":
+            specificity = (1.0, float(len(language)))  # RFC 4647 §3.3.1 basic filtering
         elif language == "*":
             specificity = (0.0, 0.0)
         else:
@@ -269,12 +268,15 @@ def negotiate_language(accept_language: str | None, offers: Sequence[str]) -> st
     """The best of ``offers`` (language tags such as ``"en-GB"``) for an
     ``Accept-Language`` value, or ``None`` if none is acceptable.
 
-    Tags are compared without case. From the most to the least specific, a range applies
-    to an offer when it is the same tag; when it is a prefix of the offer (RFC 4647
-    §3.3.1 filtering: ``en`` asked, ``en-GB`` offered; the longest prefix wins); when the
-    offer is a prefix of it (RFC 4647 §3.4 lookup: ``en-GB`` asked, ``en`` offered; the
-    highest weight wins, and a range with ``q=0`` refuses only itself); or when it is
-    ``*``. So ``en;q=0`` refuses ``en-GB`` too, but ``en-GB;q=0`` does not refuse ``en``.
+    Tags are compared without case, subtag by subtag. A range applies to an offer when
+    it is the same tag; when the offer is a prefix of it (RFC 4647 §3.4 lookup:
+    ``en-GB`` asked, ``en`` offered); when it is a prefix of the offer (RFC 4647 §3.3.1
+    basic filtering: ``en`` asked, ``en-GB`` offered); or when it is ``*``. Of the
+    ranges that apply, the one sharing the most subtags with the offer gives its weight,
+    in that order (among lookups the highest weight, among prefixes the longest): with
+    ``de-DE-1996, de;q=0.8``, ``de-DE`` is preferred to ``de-CH``. A range with ``q=0``
+    refuses itself and the tags under it, never a shorter tag: ``en;q=0`` refuses
+    ``en-GB`` too, ``en-GB;q=0`` does not refuse ``en``.
     """
     ranges = parse_accept_language(accept_language) if accept_language else []
     if not ranges:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from asgikit.errors import HeaderValueError, MalformedHeaderError
-from asgikit.headers._lists import is_token, quote, skip_quoted, split_list, unquote
+from asgikit.headers import _lists
 
 __all__ = [
     "BasicCredentials",
@@ -46,7 +46,9 @@ def _params_text(scheme: str, token68: str | None, params: dict[str, str]) -> st
         return f"{scheme} {token68}"
     if not params:
         return scheme
-    return f"{scheme} " + ", ".join(f"{name}={quote(value)}" for name, value in params.items())
+    return f"{scheme} " + ", ".join(
+        f"{name}={_lists.quote(value)}" for name, value in params.items()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +79,12 @@ class Challenge:
     params: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        if not is_token(self.scheme):
+        if not _lists.is_token(self.scheme):
             raise HeaderValueError(f"invalid auth scheme {self.scheme!r}: it must be a token")
         if self.token68 is not None and (self.params or not _is_token68(self.token68)):
             raise HeaderValueError(f"invalid token68 {self.token68!r} (or token68 with params)")
         for name in self.params:
-            if not is_token(name):
+            if not _lists.is_token(name):
                 raise HeaderValueError(f"invalid auth-param name {name!r}: it must be a token")
         return _params_text(self.scheme, self.token68, self.params)
 
@@ -99,13 +101,13 @@ def _auth_params(elements: list[str], what: str) -> dict[str, str]:
         name, eq, value = element.partition("=")
         name = name.rstrip(" \t").lower()
         value = value.lstrip(" \t")
-        if not eq or not is_token(name):
+        if not eq or not _lists.is_token(name):
             raise MalformedHeaderError(f"malformed {what}: expected name=value parameters")
         if value.startswith('"'):
-            if skip_quoted(value, 1) != len(value):
+            if _lists.skip_quoted(value, 1) != len(value):
                 raise MalformedHeaderError(f"malformed {what}: bad quoted string")
-            value = unquote(value)
-        elif not is_token(value):
+            value = _lists.unquote(value)
+        elif not _lists.is_token(value):
             raise MalformedHeaderError(f"malformed {what}: bad parameter value")
         if name in params:  # RFC 9110 §11.2: each name MUST only occur once
             raise MalformedHeaderError(f"malformed {what}: parameter {name!r} given twice")
@@ -115,7 +117,7 @@ def _auth_params(elements: list[str], what: str) -> dict[str, str]:
 
 def _split_scheme(text: str, what: str) -> tuple[str, str]:
     match = _scheme_and_rest(text.strip(" \t"))
-    if match is None or not is_token(match[1]):
+    if match is None or not _lists.is_token(match[1]):
         raise MalformedHeaderError(f"malformed {what}: no auth scheme")
     return match[1].lower(), match[2] or ""
 
@@ -131,7 +133,7 @@ def parse_authorization(value: str | None) -> Credentials | None:
     scheme, rest = _split_scheme(value, "Authorization")
     if not rest or _is_token68(rest):
         return Credentials(scheme, rest or None)
-    return Credentials(scheme, None, _auth_params(split_list(rest), "Authorization"))
+    return Credentials(scheme, None, _auth_params(_lists.split_list(rest), "Authorization"))
 
 
 class BasicCredentials(NamedTuple):
@@ -205,7 +207,7 @@ def parse_www_authenticate(value: str) -> list[Challenge]:
             params = _auth_params(pending, "WWW-Authenticate")
             challenges.append(Challenge(scheme, token68, params))
 
-    for element in split_list(value):
+    for element in _lists.split_list(value):
         if _param_start(element):
             if not scheme or token68 is not None:
                 raise MalformedHeaderError("malformed WWW-Authenticate: parameter without scheme")

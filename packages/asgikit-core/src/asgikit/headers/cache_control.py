@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TypedDict
 
-from asgikit.headers._lists import is_token, quote, split_list, token_or_quoted, unquote
+from asgikit.headers import _lists
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -59,7 +59,7 @@ class CacheControl(Mapping[str, str | None]):
 
     def __str__(self) -> str:
         return ", ".join(
-            name if value is None else f"{name}={token_or_quoted(value)}"
+            name if value is None else f"{name}={_lists.token_or_quoted(value)}"
             for name, value in self._directives.items()
         )
 
@@ -186,15 +186,15 @@ def parse_cache_control(value: str | None) -> CacheControl:
         return result
     directives = result._directives
     repeated: set[str] = set()
-    for element in split_list(value):
+    for element in _lists.split_list(value):
         name, eq, argument = element.partition("=")
         name = name.rstrip(" \t").lower()
-        if not is_token(name):
+        if not _lists.is_token(name):
             continue
         if name in directives:
             repeated.add(name)
             continue
-        directives[name] = unquote(argument.strip(" \t")) if eq else None
+        directives[name] = _lists.unquote(argument.strip(" \t")) if eq else None
     result._repeated = frozenset(repeated)
     return result
 
@@ -237,9 +237,11 @@ def cache_control(**directives: Unpack[CacheControlDirectives]) -> str:
         if key == "extensions":
             assert isinstance(value, Mapping)
             for name, argument in value.items():
-                if not is_token(name):
+                if not _lists.is_token(name):
                     raise ValueError(f"invalid Cache-Control directive {name!r}: not a token")
-                parts.append(name if argument is None else f"{name}={token_or_quoted(argument)}")
+                parts.append(
+                    name if argument is None else f"{name}={_lists.token_or_quoted(argument)}"
+                )
             continue
         if key not in CacheControlDirectives.__annotations__:
             raise TypeError(f"cache_control() got an unexpected keyword argument {key!r}")
@@ -254,9 +256,9 @@ def cache_control(**directives: Unpack[CacheControlDirectives]) -> str:
             parts.append(f"{name}={value}")
         elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
             fields = [str(field) for field in value]
-            if not fields or not all(is_token(field) for field in fields):
+            if not fields or not all(_lists.is_token(field) for field in fields):
                 raise ValueError(f"{key} needs field names (tokens), not {value!r}")
-            parts.append(f"{name}={quote(', '.join(fields))}")
+            parts.append(f"{name}={_lists.quote(', '.join(fields))}")
         else:
             raise ValueError(f"invalid value for {key}: {value!r}")
     return ", ".join(parts)

@@ -11,8 +11,7 @@ functions merge them into one value, each name once.
 from __future__ import annotations
 
 from asgikit.errors import HeaderValueError
-from asgikit.headers import MutableHeaders
-from asgikit.headers._lists import is_token
+from asgikit.headers import MutableHeaders, _lists
 
 __all__ = ["add_vary", "merge_vary"]
 
@@ -31,7 +30,7 @@ def merge_vary(*values: str) -> str:
             name = name.strip(" \t")
             if not name:
                 continue
-            if not is_token(name):
+            if not _lists.is_token(name):
                 raise HeaderValueError(f"invalid Vary field name {name!r}: it must be a token")
             if name == "*":
                 return "*"
