@@ -119,6 +119,28 @@ def _core_first_example(url: str, cwd: Path) -> None:
     assert refused.headers["x-served-by"] == "asgikit"
 
 
+@check("negotiation")
+def _negotiation(url: str, cwd: Path) -> None:
+    api = httpx.get(url, headers={"accept": "application/json"}, timeout=30)
+    assert api.json() == {"greeting": "hello"}
+    assert api.headers["vary"] == "Accept"
+    browser = httpx.get(url, headers={"accept": "text/html,*/*;q=0.8"}, timeout=30)
+    assert browser.text == "<p>hello</p>"
+    assert browser.headers["vary"] == "Accept"
+    assert httpx.get(url, headers={"accept": "image/png"}, timeout=30).status_code == 406
+
+
+@check("typed-headers")
+def _typed_headers(output: str, cwd: Path) -> None:
+    assert output == (
+        "400 malformed Basic credentials: no ':' after the user-id\n"
+        'Basic realm="admin", charset="UTF-8"\n'
+        'Bearer error="invalid_token"\n'
+        "public, max-age=3600, immutable\n"
+        "Accept, Cookie, Accept-Encoding\n"
+    )
+
+
 @check("lifespan")
 def _lifespan(url: str, cwd: Path) -> None:
     assert httpx.get(url, timeout=30).text == "visit 1"

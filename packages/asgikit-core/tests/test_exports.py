@@ -74,6 +74,37 @@ PUBLIC: dict[str, list[str]] = {
         "parse_content_disposition",
     ],
     "asgikit.headers.range": ["DEFAULT_MAX_RANGES", "ByteRange", "content_range", "parse_range"],
+    "asgikit.headers.accept": [
+        "AcceptHeader",
+        "AcceptItem",
+        "MediaRange",
+        "negotiate",
+        "negotiate_charset",
+        "negotiate_encoding",
+        "negotiate_language",
+        "negotiate_media_type",
+        "parse_accept",
+        "parse_accept_charset",
+        "parse_accept_encoding",
+        "parse_accept_language",
+    ],
+    "asgikit.headers.auth": [
+        "BasicCredentials",
+        "Challenge",
+        "Credentials",
+        "basic_challenge",
+        "parse_authorization",
+        "parse_basic",
+        "parse_bearer",
+        "parse_www_authenticate",
+    ],
+    "asgikit.headers.cache_control": [
+        "CacheControl",
+        "CacheControlDirectives",
+        "cache_control",
+        "parse_cache_control",
+    ],
+    "asgikit.headers.vary": ["add_vary", "merge_vary"],
     "asgikit.json_codec": ["JSONDumps", "JSONLoads", "JSONTextLoads", "dumps", "loads"],
     "asgikit.lifespan": ["Lifespan", "LifespanContext"],
     "asgikit.multivalue": ["MultiValueDict"],
@@ -107,16 +138,17 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "asgikit"
 
 
 def test_every_public_module_is_pinned() -> None:
-    found = {
-        f"asgikit.{path.name}"
+    # Public packages, and the public modules inside them (asgikit.headers.accept).
+    packages = [
+        path
         for path in SRC.iterdir()
         if (path / "__init__.py").is_file() and not path.name.startswith("_")
-    }
-    # The typed header parsers are public modules inside asgikit.headers, one per concern.
-    found |= {
-        f"asgikit.headers.{path.stem}"
-        for path in (SRC / "headers").glob("*.py")
-        if not path.stem.startswith("_")
+    ]
+    found = {f"asgikit.{path.name}" for path in packages} | {
+        f"asgikit.{path.name}.{module.stem}"
+        for path in packages
+        for module in path.glob("*.py")
+        if not module.name.startswith("_")
     }
     assert found == set(PUBLIC)
 

@@ -122,8 +122,9 @@ def test_every_public_reading_and_responding_method_is_async() -> None:
         for name, member in methods.items()
         if not (inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member))
     }
-    # response_writer() gives an async context manager; it sends nothing itself.
-    assert synchronous == {"response_writer"}
+    # response_writer() gives an async context manager; it sends nothing itself. The
+    # negotiation helpers read headers only: no I/O, nothing to await.
+    assert synchronous == {"response_writer", "accepts", "best_match"}
     assert inspect.isasyncgenfunction(Request.read_stream)
     for name, member in _public_methods(Response).items():
         assert inspect.iscoroutinefunction(member), name

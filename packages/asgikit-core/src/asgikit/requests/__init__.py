@@ -9,7 +9,7 @@ same scope shares (see :mod:`asgikit.requests._exchange`).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Sequence
 from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from asgikit.errors import (
     UnsupportedScopeError,
 )
 from asgikit.headers import Headers, decode_text, parse_content_length, parse_content_type
+from asgikit.headers.accept import AcceptHeader, negotiate
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
@@ -238,6 +239,32 @@ class Request:
     def content_length(self) -> int | None:
         """Content-Length, parsed strictly; a malformed value raises a 400 error."""
         return parse_content_length(self.headers.get_raw("content-length"))
+
+    # -- content negotiation (asgikit.headers.accept) ------------------------------------
+
+    def best_match(self, offers: Sequence[str], *, header: AcceptHeader = "accept") -> str | None:
+        """The best of ``offers`` (in your order of preference) for what the client
+        accepts, or ``None`` if it accepts none of them: media types by ``Accept`` (the
+        default), or languages, codings or charsets with ``header="accept-language"``,
+        ``"accept-encoding"``, ``"accept-charset"``. Every line of the header is read;
+        malformed elements are skipped, never an error. See :mod:`asgikit.headers.accept`
+        for the rules (RFC 9110 §12.5, RFC 4647 for languages).
+
+        A response chosen this way depends on the header: say so with ``Vary``
+        (:func:`asgikit.headers.vary.add_vary`).
+
+        .. versionadded:: 0.2.0
+        """
+        lines = self.headers.get_all(header)
+        return negotiate(header, ", ".join(lines) if lines else None, offers)
+
+    def accepts(self, offer: str, *, header: AcceptHeader = "accept") -> bool:
+        """Whether the client accepts ``offer`` (``"application/json"``, or a language,
+        coding or charset with ``header=``): ``best_match([offer], header=header)``.
+
+        .. versionadded:: 0.2.0
+        """
+        return self.best_match((offer,), header=header) is not None
 
     # -- reading the body ---------------------------------------------------------------
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-__all__ = ["guess_media_type", "make_etag", "negotiate_encoding"]
+from asgikit.headers import accept as _accept
+
+__all__ = ["guess_media_type", "make_etag", "negotiate_encoding", "parse_accept_encoding"]
 
 MEDIA_TYPES: dict[str, str] = {
     # text (the charset is added when the response starts)
@@ -76,38 +78,16 @@ def make_etag(stat_result: os.stat_result, suffix: str = "") -> str:
     return f'"{stat_result.st_mtime_ns:x}-{stat_result.st_size:x}{suffix}"'
 
 
-def _qvalue(text: str) -> float | None:
-    """RFC 9110 §12.4.2: ``qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )``."""
-    head, dot, tail = text.partition(".")
-    if len(tail) > 3 or (dot and tail and not (tail.isascii() and tail.isdigit())):
-        return None
-    if head == "0":
-        return float("0." + tail) if tail else 0.0
-    if head == "1" and tail.strip("0") == "":
-        return 1.0
-    return None
-
-
 def parse_accept_encoding(value: str) -> dict[str, float]:
     """``"gzip;q=0.8, br"`` → ``{"gzip": 0.8, "br": 1.0}``: codings lower-cased, the first
-    mention wins, ``x-gzip`` read as ``gzip``, elements with a malformed weight skipped."""
+    mention wins, ``x-gzip`` read as ``gzip``, elements with a malformed weight skipped.
+
+    .. versionchanged:: 0.2.0 A thin adapter over asgikit-core's
+       :func:`asgikit.headers.accept.parse_accept_encoding`, which gives the list.
+    """
     prefs: dict[str, float] = {}
-    for item in value.split(","):
-        coding, _, params = item.partition(";")
-        coding = coding.strip(" \t").lower()
-        if not coding:
-            continue
-        weight: float | None = 1.0
-        for param in params.split(";") if params else ():
-            name, _, raw = param.partition("=")
-            if name.strip(" \t").lower() == "q":
-                weight = _qvalue(raw.strip(" \t"))
-                break
-        if weight is None:
-            continue
-        if coding == "x-gzip":
-            coding = "gzip"
-        prefs.setdefault(coding, weight)
+    for item in _accept.parse_accept_encoding(value):
+        prefs.setdefault(item.value, item.q)
     return prefs
 
 
@@ -119,18 +99,11 @@ def negotiate_encoding(accept_encoding: str | None, available: Sequence[str]) ->
     weight above 0 (``q=0`` refuses it). The highest weight wins, ties go to the
     earlier of ``available``, and a coding is chosen over the identity unless the
     client gives ``identity`` a higher weight. No Accept-Encoding: the identity.
+
+    .. versionchanged:: 0.2.0 Decided by asgikit-core's
+       :func:`asgikit.headers.accept.negotiate_encoding`, with ``identity`` offered last.
     """
     if not accept_encoding or not available:
         return None
-    prefs = parse_accept_encoding(accept_encoding)
-    star = prefs.get("*")
-    best: str | None = None
-    best_q = 0.0
-    for coding in available:
-        q = prefs.get(coding, star)
-        if q is not None and q > best_q:
-            best, best_q = coding, q
-    identity = prefs.get("identity")
-    if best is not None and identity is not None and identity > best_q:
-        return None
-    return best
+    chosen = _accept.negotiate_encoding(accept_encoding, [*available, "identity"])
+    return None if chosen is None or chosen == "identity" else chosen
