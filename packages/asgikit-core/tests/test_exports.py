@@ -30,9 +30,11 @@ PUBLIC: dict[str, list[str]] = {
         "ClientDisconnectedError",
         "ClientError",
         "ContentTooLargeError",
+        "DisallowedHostError",
         "HeaderValueError",
         "InvalidEncodingError",
         "InvalidFormError",
+        "InvalidHostError",
         "InvalidJSONError",
         "MalformedHeaderError",
         "MethodNotAllowedError",
@@ -56,9 +58,11 @@ PUBLIC: dict[str, list[str]] = {
         "parse_content_type",
         "parse_parameters",
     ],
+    "asgikit.headers.forwarded": ["build_forwarded", "parse_forwarded"],
     "asgikit.json_codec": ["JSONDumps", "JSONLoads", "JSONTextLoads", "dumps", "loads"],
     "asgikit.lifespan": ["Lifespan", "LifespanContext"],
     "asgikit.multivalue": ["MultiValueDict"],
+    "asgikit.proxies": ["ProxyHeaders", "apply_forwarded"],
     "asgikit.query": ["DEFAULT_MAX_FIELDS", "parse_urlencoded"],
     "asgikit.requests": [
         "DEFAULT_MAX_BODY_SIZE",
@@ -89,10 +93,16 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "asgikit"
 
 
 def test_every_public_module_is_pinned() -> None:
-    found = {
-        f"asgikit.{path.name}"
+    packages = [
+        path
         for path in SRC.iterdir()
         if (path / "__init__.py").is_file() and not path.name.startswith("_")
+    ]
+    found = {f"asgikit.{path.name}" for path in packages} | {
+        f"asgikit.{path.name}.{module.stem}"
+        for path in packages
+        for module in path.glob("*.py")
+        if not module.name.startswith("_")
     }
     assert found == set(PUBLIC)
 

@@ -25,8 +25,9 @@ from asgikit.errors import InvalidHostError, UnsupportedScopeError
 from asgikit.headers import Headers
 from asgikit.headers.forwarded import parse_forwarded
 from asgikit.requests import Request
-from asgikit.requests._exchange import EXCHANGE_KEY, Exchange
-from asgikit.requests._url import parse_host
+from asgikit.requests._exchange import EXCHANGE_KEY as _EXCHANGE_KEY
+from asgikit.requests._exchange import Exchange as _Exchange
+from asgikit.requests._url import parse_host as _parse_host
 
 __all__ = ["ProxyHeaders", "apply_forwarded"]
 
@@ -116,14 +117,14 @@ def _list(headers: Headers, name: str) -> list[str]:
     return [item.strip() for line in headers.get_all(name) for item in line.split(",")]
 
 
-def _exchange(scope: Scope) -> Exchange:
-    exchange: Exchange | None = scope.get(EXCHANGE_KEY)
+def _exchange(scope: Scope) -> _Exchange:
+    exchange: _Exchange | None = scope.get(_EXCHANGE_KEY)
     if exchange is None:
         if scope.get("type") not in ("http", "websocket"):
             raise UnsupportedScopeError(
                 f"apply_forwarded() serves 'http' and 'websocket' scopes, not {scope.get('type')!r}"
             )
-        exchange = scope[EXCHANGE_KEY] = Exchange()
+        exchange = scope[_EXCHANGE_KEY] = _Exchange()
     return exchange
 
 
@@ -216,7 +217,7 @@ def apply_forwarded(
 
 def _rewrite(
     scope: Scope,
-    exchange: Exchange,
+    exchange: _Exchange,
     request_headers: Headers,
     client: tuple[_IP, int] | None,
     proto: str | None,
@@ -236,14 +237,14 @@ def _rewrite(
     authority: tuple[str, int | None] | None = None
     if host is not None:
         try:
-            authority = parse_host(host, what="forwarded host")
+            authority = _parse_host(host, what="forwarded host")
         except InvalidHostError:
             authority = None
     port = _port(port_text) if port_text is not None else None
     if authority is None and port is not None:
         current = request_headers.get_all("host")
         try:
-            authority = parse_host(current[0]) if len(current) == 1 else None
+            authority = _parse_host(current[0]) if len(current) == 1 else None
         except InvalidHostError:
             authority = None
     if authority is not None:

@@ -114,21 +114,28 @@ def url_path(path: str, raw_path: bytes | None, root_path: str) -> str:
 def check_pattern(pattern: str) -> str:
     """A lower-cased allowed-host pattern, or ``ValueError``: an exact host, ``*.`` and a
     domain, or ``*``."""
-    low = pattern.lower().rstrip(".")
+    low = pattern.lower()
     if low == "*":
         return low
-    name = low[2:] if low.startswith("*.") else low
-    if not name or "*" in name:
-        raise ValueError(f"invalid allowed host pattern {pattern!r}: use 'name' or '*.name'")
-    parse_host(name, what="allowed host pattern")
-    return low
+    wildcard = low.startswith("*.")
+    name = (low[2:] if wildcard else low).removesuffix(".")
+    try:
+        host, port = parse_host(name, what="allowed host pattern")
+    except InvalidHostError:
+        host, port = "", None
+    if not host or port is not None or (wildcard and host.startswith("[")):
+        raise ValueError(
+            f"invalid allowed host pattern {pattern!r}: use 'name', '*.name' or '*', "
+            "without a port"
+        )
+    return f"*.{host}" if wildcard else host
 
 
 def check_allowed(host: str, patterns: list[str]) -> None:
     """Raise :class:`DisallowedHostError` unless ``host`` matches one of ``patterns`` (as
     :func:`check_pattern` returns them). ``*.example.com`` matches every subdomain at any
     depth but not ``example.com`` itself; a trailing dot on the host is ignored."""
-    name = host.rstrip(".")
+    name = host.removesuffix(".")
     for pattern in patterns:
         if pattern == "*" or pattern == name:
             return
