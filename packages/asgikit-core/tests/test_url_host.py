@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from asgikit.asgi import Scope
 from asgikit.errors import BadRequestError, DisallowedHostError, InvalidHostError
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope, websocket_scope
@@ -17,7 +18,7 @@ from asgikit.testing import Channel, http_scope, websocket_scope
 MakeRequest = Callable[..., tuple[Request, Any]]
 
 
-def _request(scope: dict[str, Any]) -> Request:
+def _request(scope: Scope) -> Request:
     channel = Channel.with_body(b"")
     return Request(scope, channel.receive, channel.send)
 
@@ -46,9 +47,7 @@ def _with_host(host: str | None, **options: Any) -> Request:
         ("localhost:65535", "http", "localhost", 65535),
     ],
 )
-def test_host_and_port_from_the_host_header(
-    header: str, scheme: str, host: str, port: int
-) -> None:
+def test_host_and_port_from_the_host_header(header: str, scheme: str, host: str, port: int) -> None:
     request = _with_host(header, scheme=scheme)
     assert (request.host, request.port) == (host, port)
 
@@ -97,7 +96,7 @@ def test_a_malformed_host_is_a_400_error_when_asked_for(header: str) -> None:
 def test_two_host_headers_are_a_400_error() -> None:
     request = _request(http_scope(headers=[("host", "a.example"), ("host", "b.example")]))
     with pytest.raises(InvalidHostError, match="more than one Host"):
-        request.host
+        _ = request.host
 
 
 @pytest.mark.parametrize(
@@ -119,11 +118,11 @@ def test_without_host_the_server_address_is_the_fallback(
 def test_without_host_nor_server_address_is_a_400_error() -> None:
     scope = http_scope(server=None)
     with pytest.raises(InvalidHostError, match="no Host header"):
-        _request(scope).host
+        _ = _request(scope).host
     scope = http_scope()
     scope["server"] = ("/run/app.sock", None)  # a Unix socket
     with pytest.raises(InvalidHostError):
-        _request(scope).url
+        _ = _request(scope).url
 
 
 @pytest.mark.parametrize(
@@ -143,10 +142,18 @@ def test_without_host_nor_server_address_is_a_400_error() -> None:
         ({"path": "/a b"}, b"/a b", "http://example.com/a%20b"),
         ({"path": "/"}, b"", "http://example.com/"),
         ({"query_string": b"a=1&b=x%20y"}, None, "http://example.com/?a=1&b=x%20y"),
-        ({"query_string": b"q=a b&r=%zz&s=\xc3\xa9?/"}, None, "http://example.com/?q=a%20b&r=%25zz&s=%C3%A9?/"),
+        (
+            {"query_string": b"q=a b&r=%zz&s=\xc3\xa9?/"},
+            None,
+            "http://example.com/?q=a%20b&r=%25zz&s=%C3%A9?/",
+        ),
         ({"query_string": b"x=#"}, None, "http://example.com/?x=%23"),
         # root_path: uvicorn puts it in front of path already; others do not.
-        ({"path": "/api/items", "root_path": "/api"}, b"/api/items", "http://example.com/api/items"),
+        (
+            {"path": "/api/items", "root_path": "/api"},
+            b"/api/items",
+            "http://example.com/api/items",
+        ),
         ({"path": "/items", "root_path": "/api"}, b"/items", "http://example.com/api/items"),
         ({"path": "/items", "root_path": "/ä pi"}, None, "http://example.com/%C3%A4%20pi/items"),
         ({"scheme": "https"}, None, "https://example.com/"),
@@ -209,7 +216,7 @@ def test_base_url_ends_with_a_slash(root_path: str, base_url: str) -> None:
     assert urljoin(request.base_url, "items") == base_url + "items"
 
 
-_PATH_CHARS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+_PATH_CHARS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 
 @given(path=_PATH_CHARS, query=st.binary(max_size=30), use_raw=st.booleans())

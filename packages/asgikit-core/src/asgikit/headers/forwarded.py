@@ -28,25 +28,26 @@ def _is_qdchar(c: str) -> bool:
 
 
 def _quoted(value: str, pos: int) -> tuple[str | None, int]:
-    """The quoted-string opening at ``pos``: (its text, or ``None`` when malformed; the
-    position after it, or where it went wrong)."""
+    """The quoted-string opening at ``pos``: (its text, or ``None`` when it holds a
+    character it may not; the position after its closing quote, or the end)."""
     n = len(value)
     i = pos + 1
     out: list[str] = []
+    valid = True
     while i < n:
         c = value[i]
         if c == '"':
-            return "".join(out), i + 1
+            return ("".join(out) if valid else None), i + 1
         if c == "\\":
             i += 1
             if i >= n:
                 break
             c = value[i]
         if not _is_qdchar(c):
-            return None, i
+            valid = False
         out.append(c)
         i += 1
-    return None, i
+    return None, n
 
 
 def _skip(value: str, pos: int) -> int:

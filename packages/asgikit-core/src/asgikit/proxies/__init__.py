@@ -186,7 +186,9 @@ def apply_forwarded(
     client: tuple[_IP, int] | None = None
     proto = host = port = prefix = None
     if headers == "forwarded":
-        elements = [e for line in request_headers.get_all("forwarded") for e in parse_forwarded(line)]
+        elements = [
+            e for line in request_headers.get_all("forwarded") for e in parse_forwarded(line)
+        ]
         for count, element in enumerate(reversed(elements), 1):
             node = _parse_node(element.get("for"))
             proto = element.get("proto", proto)

@@ -125,8 +125,7 @@ def check_pattern(pattern: str) -> str:
         host, port = "", None
     if not host or port is not None or (wildcard and host.startswith("[")):
         raise ValueError(
-            f"invalid allowed host pattern {pattern!r}: use 'name', '*.name' or '*', "
-            "without a port"
+            f"invalid allowed host pattern {pattern!r}: use 'name', '*.name' or '*', without a port"
         )
     return f"*.{host}" if wildcard else host
 
