@@ -251,7 +251,7 @@ class Request:
         """
         return f"{self._origin()}{_url.encode_path(self.root_path).rstrip('/')}/"
 
-    def check_host(self, *, allowed: Iterable[str]) -> str:
+    async def check_host(self, *, allowed: Iterable[str]) -> str:
         """Return :attr:`host` if it matches one of ``allowed``, else raise
         :class:`~asgikit.errors.DisallowedHostError` (400); a malformed Host raises
         :class:`~asgikit.errors.InvalidHostError`. Call it before building absolute URLs
@@ -261,7 +261,7 @@ class Request:
         A pattern is an exact host (``"example.com"``, ``"[::1]"``), ``"*.example.com"``
         (every subdomain at any depth, not ``example.com`` itself) or ``"*"`` (any);
         matching ignores case and a trailing dot. A malformed pattern raises
-        ``ValueError``.
+        ``ValueError``. Async like every method of ``Request``, though it does no I/O.
 
         .. versionadded:: 0.2.0
         """
