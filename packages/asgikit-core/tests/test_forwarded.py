@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgikit.asgi import Scope
-from asgikit.errors import HeaderValueError, InvalidHostError
+from asgikit.errors import HeaderValueError, InvalidHostError, UnsupportedScopeError
 from asgikit.headers.forwarded import build_forwarded, parse_forwarded
 from asgikit.proxies import apply_forwarded
 from asgikit.requests import Request
@@ -335,6 +335,7 @@ def test_x_forwarded_scheme_host_port(
         ("/", "", "/x", ("", "/x", "http://internal:8000/x")),
         ("/a b", "", "/x", ("", "/x", "http://internal:8000/x")),
         ("/a?b", "", "/x", ("", "/x", "http://internal:8000/x")),
+        ("/a%zz", "", "/x", ("", "/x", "http://internal:8000/x")),
     ],
 )
 def test_x_forwarded_prefix(
@@ -473,3 +474,25 @@ def test_any_headers_give_a_consistent_view_or_a_host_error(
         # Only a Host the client sent itself can be malformed: a forwarded one is checked.
         return
     assert url.startswith(f"{request.scheme}://{request.host}")
+
+
+def test_a_lifespan_scope_is_refused() -> None:
+    with pytest.raises(UnsupportedScopeError):
+        apply_forwarded({"type": "lifespan", "asgi": {"version": "3.0"}}, trusted=["*"])
+
+
+def test_a_forwarded_port_needs_a_host_to_go_with() -> None:
+    # With no X-Forwarded-Host, the port joins the client's Host; a malformed one is
+    # left as it is (and raises when read), never replaced by a guess.
+    scope = _scope([("x-forwarded-port", "8443")], host="bad host")
+    apply_forwarded(scope, trusted=[PROXY])
+    with pytest.raises(InvalidHostError):
+        _ = _request(scope).host
+
+
+def test_a_prefix_without_raw_path() -> None:
+    scope = _scope([("x-forwarded-prefix", "/p")], path="/x")
+    del scope["raw_path"]
+    request = _request(scope)
+    apply_forwarded(request, trusted=[PROXY])
+    assert (request.raw_path, request.url) == (None, "http://internal:8000/p/x")
