@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,13 @@ def free_port() -> int:
         return port
 
 
-def _command(server: str, target: str, port: int, app_dir: Path) -> list[str]:
+def _command(
+    server: str, target: str, port: int, app_dir: Path, args: Sequence[str] = ()
+) -> list[str]:
+    return [*_base_command(server, target, port, app_dir), *args]
+
+
+def _base_command(server: str, target: str, port: int, app_dir: Path) -> list[str]:
     if server in ("uvicorn", "uvicorn-wsproto"):
         cmd = [
             sys.executable,
@@ -187,10 +193,11 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
         server: str = "uvicorn",
         env: dict[str, str] | None = None,
         app_dir: Path = APPS,
+        args: Sequence[str] = (),
     ) -> RunningServer:
         port = free_port()
         process = subprocess.Popen(
-            _command(server, target, port, app_dir),
+            _command(server, target, port, app_dir, args),
             cwd=app_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

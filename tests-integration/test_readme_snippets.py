@@ -141,6 +141,31 @@ def _typed_headers(output: str, cwd: Path) -> None:
     )
 
 
+@check("url-and-host")
+def _url_and_host(url: str, cwd: Path) -> None:
+    view = httpx.get(f"{url}/caf%C3%A9/a%2Fb?q=x%20y", timeout=30).json()
+    port = int(url.rsplit(":", 1)[1])
+    assert view == {
+        "url": f"{url}/caf%C3%A9/a%2Fb?q=x%20y",
+        "base_url": f"{url}/",
+        "host": "127.0.0.1",
+        "port": port,
+    }
+    shop = httpx.get(url, headers={"host": "Shop.Example.com"}, timeout=30).json()
+    assert shop["url"] == "http://shop.example.com/" and shop["port"] == 80
+    refused = httpx.get(url, headers={"host": "evil.test"}, timeout=30)
+    assert refused.status_code == 400
+    assert refused.text == "host 'evil.test' is not served here"
+    malformed = httpx.get(url, headers={"host": "bad host"}, timeout=30)
+    assert malformed.status_code == 400
+    assert malformed.text.startswith("invalid Host header")
+
+
+@check("trusted-proxies")
+def _trusted_proxies(output: str, cwd: Path) -> None:
+    assert output == ""
+
+
 @check("lifespan")
 def _lifespan(url: str, cwd: Path) -> None:
     assert httpx.get(url, timeout=30).text == "visit 1"

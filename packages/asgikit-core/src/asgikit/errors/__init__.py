@@ -11,7 +11,9 @@ the application) raises the usual ``TypeError``, ``ValueError`` or ``LookupError
     │   │   ├── MalformedHeaderError     a request header that does not parse (Content-Length, ...)
     │   │   ├── InvalidEncodingError     text that does not decode with its charset
     │   │   ├── InvalidJSONError         a body that is not JSON
-    │   │   └── InvalidFormError         a form body that does not parse
+    │   │   ├── InvalidFormError         a form body that does not parse
+    │   │   └── InvalidHostError         a Host header that does not parse
+    │   │       └── DisallowedHostError  a host that check_host() does not allow
     │   ├── NotFoundError                404
     │   ├── MethodNotAllowedError        405
     │   ├── ContentTooLargeError         413, with .limit and .option
@@ -46,9 +48,11 @@ __all__ = [
     "ClientDisconnectedError",
     "ClientError",
     "ContentTooLargeError",
+    "DisallowedHostError",
     "HeaderValueError",
     "InvalidEncodingError",
     "InvalidFormError",
+    "InvalidHostError",
     "InvalidJSONError",
     "MalformedHeaderError",
     "MethodNotAllowedError",
@@ -104,6 +108,21 @@ class InvalidJSONError(BadRequestError):
 
 class InvalidFormError(BadRequestError):
     """400: the form body does not parse."""
+
+
+class InvalidHostError(BadRequestError):
+    """400: the Host header (or a trusted forwarded host) is not ``host[:port]``, or there
+    is more than one, or none and no server address to fall back on.
+
+    .. versionadded:: 0.2.0
+    """
+
+
+class DisallowedHostError(InvalidHostError):
+    """400: the request's host is not one of those given to ``Request.check_host()``.
+
+    .. versionadded:: 0.2.0
+    """
 
 
 class NotFoundError(ClientError):

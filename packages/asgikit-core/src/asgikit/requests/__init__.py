@@ -9,7 +9,7 @@ same scope shares (see :mod:`asgikit.requests._exchange`).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
 from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from asgikit.headers.accept import AcceptHeader, negotiate
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
-from asgikit.requests import _body, _events, _optional
+from asgikit.requests import _body, _events, _optional, _url
 from asgikit.requests._body import MAX_PENDING_BODY
 from asgikit.requests._exchange import (
     DEFAULT_MAX_BODY_SIZE,
@@ -181,6 +181,95 @@ class Request:
         if state is None:
             state = self._scope["state"] = {}
         return state
+
+    # -- URL and host ---------------------------------------------------------------
+
+    def _authority(self) -> tuple[str, int]:
+        exchange = self._exchange
+        authority = exchange.authority
+        if authority is None:
+            authority = exchange.authority = _url.read_authority(
+                self.headers.get_all("host"), self._scope.get("server"), self.scheme
+            )
+        return authority
+
+    @property
+    def host(self) -> str:
+        """The host the client asked for, without the port: from the ``Host`` header
+        (RFC 9110 §7.2), lower-cased, an IPv6 address in brackets (``"[::1]"``); the
+        server's address when there is no Host (HTTP/1.0).
+
+        Raises :class:`~asgikit.errors.InvalidHostError` (400) for a Host that is not
+        ``host[:port]`` (a DNS name, IPv4 or bracketed IPv6 address; a port up to 65535),
+        for more than one Host header, and for none with no server address. After
+        :func:`asgikit.proxies.apply_forwarded`, the host the proxy was asked for.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._authority()[0]
+
+    @property
+    def port(self) -> int:
+        """The port the client asked for: from ``Host``, else the scheme's default (80
+        for ``http``/``ws``, 443 for ``https``/``wss``); the server's port when there is
+        no Host. Raises as :attr:`host` does.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._authority()[1]
+
+    def _origin(self) -> str:
+        scheme = self.scheme
+        host, port = self._authority()
+        if _url.DEFAULT_PORTS.get(scheme) == port:
+            return f"{scheme}://{host}"
+        return f"{scheme}://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for, as a ``str``:
+        ``scheme://host[:port]/root_path/path?query``, the port only when it is not the
+        scheme's default, ``ws``/``wss`` for a WebSocket. The path is rebuilt from
+        ``raw_path`` when the server gives it (so ``%2F`` stays ``%2F``), else from
+        ``path``; either way every character a URL may not hold is percent-encoded
+        (RFC 3986 §2.1) and valid ``%XX`` escapes are kept. A ``path`` that does not
+        start with ``root_path`` (hypercorn, granian) gets it in front; uvicorn's
+        already does. Raises as :attr:`host` does.
+
+        .. versionadded:: 0.2.0
+        """
+        url = self._origin() + _url.url_path(self.path, self.raw_path, self.root_path)
+        query: bytes = self._scope.get("query_string", b"")
+        return f"{url}?{_url.encode_query(query)}" if query else url
+
+    @property
+    def base_url(self) -> str:
+        """The URL up to and including ``root_path``, always ending with ``/``
+        (``"https://example.com/api/"``), so that relative references resolve under it:
+        ``urllib.parse.urljoin(request.base_url, "items")``. Raises as :attr:`host` does.
+
+        .. versionadded:: 0.2.0
+        """
+        return f"{self._origin()}{_url.encode_path(self.root_path).rstrip('/')}/"
+
+    async def check_host(self, *, allowed: Iterable[str]) -> str:
+        """Return :attr:`host` if it matches one of ``allowed``, else raise
+        :class:`~asgikit.errors.DisallowedHostError` (400); a malformed Host raises
+        :class:`~asgikit.errors.InvalidHostError`. Call it before building absolute URLs
+        from :attr:`url` or :attr:`host` (password-reset links, redirects), so a forged
+        Host cannot point them elsewhere.
+
+        A pattern is an exact host (``"example.com"``, ``"[::1]"``), ``"*.example.com"``
+        (every subdomain at any depth, not ``example.com`` itself) or ``"*"`` (any);
+        matching ignores case and a trailing dot. A malformed pattern raises
+        ``ValueError``. Async like every method of ``Request``, though it does no I/O.
+
+        .. versionadded:: 0.2.0
+        """
+        patterns = [_url.check_pattern(pattern) for pattern in allowed]
+        host = self.host
+        _url.check_allowed(host, patterns)
+        return host
 
     # -- headers, query, cookies ------------------------------------------------------
 

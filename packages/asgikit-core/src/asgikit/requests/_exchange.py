@@ -36,12 +36,14 @@ class Exchange(ResponseState):
     """Everything one request knows, shared by every ``Request`` over its scope."""
 
     __slots__ = (
+        "authority",
         "cookies",
         "extras",
         "headers",
         "inbound",
         "max_body_size",
         "max_query_params",
+        "proxied",
         "query",
     )
 
@@ -60,6 +62,10 @@ class Exchange(ResponseState):
         self.max_query_params = DEFAULT_MAX_QUERY_PARAMS
         # What optional packages keep per request (the websocket, ...), by package name.
         self.extras: dict[str, Any] | None = None
+        # The request's (host, port), parsed from Host on first use.
+        self.authority: tuple[str, int] | None = None
+        # Whether asgikit.proxies.apply_forwarded() has run over this scope.
+        self.proxied = False
 
     def get_inbound(self) -> Inbound:
         inbound = self.inbound
