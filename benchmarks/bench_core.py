@@ -9,6 +9,7 @@ from harness import Scenario
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
+from asgikit.headers.auth import parse_authorization
 from asgikit.requests import Request
 
 HEADERS = [
@@ -211,6 +212,87 @@ def check_inspect(sent: list[dict[str, Any]]) -> None:
     assert body_of(sent) == b"GET /items 10 abc123darken 2nameactive", body_of(sent)
 
 
+# -- inspect+: the URL, the host, the best of three media types, the Authorization scheme ------
+
+PLUS_HEADERS = [
+    *(pair for pair in HEADERS if pair[0] != b"accept"),
+    (b"accept", b"text/html;q=0.9, application/json, */*;q=0.1"),
+    (b"authorization", b"Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"),
+]
+OFFERS = ["text/html", "application/json", "text/plain"]
+
+
+def _raw_best(accept: str) -> str | None:
+    # The least a hand-written app does: q-values and */*, no specificity rules.
+    weights: dict[str, float] = {}
+    for item in accept.split(","):
+        media, _, params = item.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            q = float(params.strip()[2:])
+        weights[media.strip()] = q
+    scored = [
+        (weights.get(offer, weights.get("*/*", 0.0)), -i, offer) for i, offer in enumerate(OFFERS)
+    ]
+    best = max(scored)
+    return best[2] if best[0] > 0 else None
+
+
+async def inspect_plus_raw(scope: Any, receive: Any, send: Any) -> None:
+    headers: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name, value)
+    host = headers[b"host"].decode("latin-1")
+    query = scope["query_string"].decode("latin-1")
+    url = f"{scope['scheme']}://{host}{scope['root_path']}{scope['path']}" + (
+        f"?{query}" if query else ""
+    )
+    best = _raw_best(headers[b"accept"].decode("latin-1"))
+    scheme = headers[b"authorization"].decode("latin-1").partition(" ")[0].lower()
+    out = f"{url} {host.partition(':')[0]} {best} {scheme}".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(out)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": out})
+
+
+async def inspect_plus_starlette(scope: Any, receive: Any, send: Any) -> None:
+    # Starlette has the URL; negotiation is Werkzeug's MIMEAccept, as a Starlette app
+    # would add it; Starlette has no Authorization parser, so the scheme is split by hand.
+    from werkzeug.datastructures import MIMEAccept
+    from werkzeug.http import parse_accept_header
+
+    request = StarletteRequest(scope, receive)
+    url = request.url
+    best = parse_accept_header(request.headers.get("accept"), MIMEAccept).best_match(OFFERS)
+    scheme = request.headers["authorization"].partition(" ")[0].lower()
+    out = f"{url} {url.hostname} {best} {scheme}"
+    await PlainTextResponse(out)(scope, receive, send)
+
+
+async def inspect_plus_asgikit(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive, send)
+    credentials = parse_authorization(request.headers.get("authorization"))
+    scheme = credentials.scheme if credentials is not None else None
+    out = f"{request.url} {request.host} {request.best_match(OFFERS)} {scheme}"
+    await request.respond_text(out)
+
+
+def check_inspect_plus(sent: list[dict[str, Any]]) -> None:
+    expected = (
+        b"http://127.0.0.1:8000/items?page=2&sort=name&filter=active"
+        b" 127.0.0.1 application/json bearer"
+    )
+    assert body_of(sent) == expected, body_of(sent)
+
+
 # -- stream: 100 x 1 KiB ---------------------------------------------------------------------
 
 CHUNK = b"x" * 1024
@@ -277,6 +359,18 @@ SCENARIOS = [
         calls=10000,
         target=1.5,
         check=check_inspect,
+    ),
+    Scenario(
+        "inspect+ (url, host, negotiation, auth)",
+        {
+            "raw": inspect_plus_raw,
+            "starlette": inspect_plus_starlette,
+            "asgikit": inspect_plus_asgikit,
+        },
+        http_scope("GET", "/items", QUERY, headers=PLUS_HEADERS),
+        EMPTY_BODY,
+        calls=10000,
+        check=check_inspect_plus,
     ),
     Scenario(
         "stream, ASGI 2.4 server",
