@@ -30,6 +30,7 @@ PUBLIC: dict[str, list[str]] = {
         "ClientDisconnectedError",
         "ClientError",
         "ContentTooLargeError",
+        "ExtensionUnavailableError",
         "HeaderValueError",
         "InvalidEncodingError",
         "InvalidFormError",
