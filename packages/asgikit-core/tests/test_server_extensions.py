@@ -11,8 +11,8 @@ from asgikit.errors import ExtensionUnavailableError, HeaderValueError, Response
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
 
-HINTS = {"http.response.early_hint": {}}
-TRAILERS = {"http.response.trailers": {}}
+HINTS: dict[str, Any] = {"http.response.early_hint": {}}
+TRAILERS: dict[str, Any] = {"http.response.trailers": {}}
 
 
 def make(extensions: dict[str, Any] | None = None, **options: Any) -> tuple[Request, Channel]:
