@@ -10,8 +10,10 @@ block needs a name: a block nobody runs is not documentation.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -327,6 +329,29 @@ def _websocket_deny(url: str, cwd: Path) -> None:
     assert denied.value.response.body == b"log in first"
     with connect(ws_url, additional_headers={"authorization": "Bearer t"}, open_timeout=30) as ws:
         assert ws.recv(timeout=30) == "welcome"
+
+
+@check("disconnect")
+def _disconnect(url: str, cwd: Path) -> None:
+    assert httpx.get(f"{url}/?s=0", timeout=30).text == "report ready"
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /?s=60 HTTP/1.1\r\nHost: t\r\n\r\n")
+    # The handler notes the cancel once the server reports the close; wait for that
+    # note (the deadline only guards against a hang: the work itself lasts 60 s).
+    deadline = time.monotonic() + 30
+    log = httpx.get(f"{url}/log", timeout=30).text
+    while "cancelled" not in log and time.monotonic() < deadline:
+        time.sleep(0.05)
+        log = httpx.get(f"{url}/log", timeout=30).text
+    assert log == "answered, then cleaned up; cancelled: the client left"
+
+
+@check("server-extensions")
+def _server_extensions(url: str, cwd: Path) -> None:
+    # uvicorn over HTTP/1.1 offers neither; hypercorn's HTTP/2 is tested in test_disconnect.
+    response = httpx.get(url, timeout=30)
+    assert response.text == "hinted: False; no trailers here"
 
 
 # -- the tests ------------------------------------------------------------------------

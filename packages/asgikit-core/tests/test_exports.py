@@ -31,6 +31,7 @@ PUBLIC: dict[str, list[str]] = {
         "ClientError",
         "ContentTooLargeError",
         "DisallowedHostError",
+        "ExtensionUnavailableError",
         "HeaderValueError",
         "InvalidEncodingError",
         "InvalidFormError",

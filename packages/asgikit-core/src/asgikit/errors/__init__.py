@@ -23,6 +23,7 @@ the application) raises the usual ``TypeError``, ``ValueError`` or ``LookupError
     ├── MissingDistributionError         also an ImportError: an optional distribution is missing
     ├── HeaderValueError                 also a ValueError: the app set a header we must not send
     ├── UnsupportedScopeError            also a TypeError: a Request over a scope it cannot serve
+    ├── ExtensionUnavailableError        also a RuntimeError: the server lacks an ASGI extension
     └── StateError                       also a RuntimeError: a call the request's state forbids
         ├── BodyStateError               reading a body that was streamed and not kept, ...
         └── ResponseStateError           responding twice, writing before start, ...
@@ -49,6 +50,7 @@ __all__ = [
     "ClientError",
     "ContentTooLargeError",
     "DisallowedHostError",
+    "ExtensionUnavailableError",
     "HeaderValueError",
     "InvalidEncodingError",
     "InvalidFormError",
@@ -187,6 +189,12 @@ class HeaderValueError(AsgikitError, ValueError):
 class UnsupportedScopeError(AsgikitError, TypeError):
     """A :class:`~asgikit.requests.Request` was built over a scope that is not ``http`` or
     ``websocket`` (the server's ``lifespan`` scope, most often); the message says what to do."""
+
+
+class ExtensionUnavailableError(AsgikitError, RuntimeError):
+    """A call needs an ASGI extension that the server does not offer for this request
+    (``http.response.trailers`` on HTTP/1.1 with hypercorn, ...); the message names it.
+    Look before calling with ``request.server_extensions``. Since 0.2.0."""
 
 
 class StateError(AsgikitError, RuntimeError):

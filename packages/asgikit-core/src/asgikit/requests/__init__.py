@@ -8,10 +8,12 @@ same scope shares (see :mod:`asgikit.requests._exchange`).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,11 +22,18 @@ from asgikit.asgi import Receive, Scope, Send
 from asgikit.cookies import parse_cookie_header
 from asgikit.errors import (
     ClientDisconnectedError,
+    ExtensionUnavailableError,
     HeaderValueError,
     UnsupportedMediaTypeError,
     UnsupportedScopeError,
 )
-from asgikit.headers import Headers, decode_text, parse_content_length, parse_content_type
+from asgikit.headers import (
+    Headers,
+    decode_text,
+    encode_header_value,
+    parse_content_length,
+    parse_content_type,
+)
 from asgikit.headers.accept import AcceptHeader, negotiate
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
@@ -37,7 +46,7 @@ from asgikit.requests._exchange import (
     EXCHANGE_KEY,
 )
 from asgikit.requests._exchange import Exchange as _Exchange
-from asgikit.responses import Response, ResponseWriter, ServerSentEvent
+from asgikit.responses import Response, ResponsePhase, ResponseWriter, ServerSentEvent
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -556,15 +565,26 @@ class Request:
         status: int | None = None,
         media_type: str | None = None,
         content_length: int | None = None,
+        trailers: bool = False,
     ) -> ResponseWriter:
         """An async context manager that starts the response and yields ``write``::
 
             async with request.response_writer(media_type="text/plain") as write:
                 await write(b"chunk")
+                await write("text, encoded with response.encoding")
 
         Leaving the block ends the response. If the client goes away meanwhile, the block
         is cancelled and :class:`ClientDisconnectedError` raised from it.
+
+        ``trailers=True`` announces trailer fields, sent by
+        :meth:`ResponseWriter.send_trailers`; it needs the server's
+        ``http.response.trailers`` extension and a protocol that carries trailers
+        (HTTP/2 or 3, or HTTP/1.1 without ``content_length``, i.e. chunked); otherwise
+        :class:`ExtensionUnavailableError` is raised here, before anything is sent.
+        ``str`` writes since 0.2.0, ``trailers`` since 0.2.0.
         """
+        if trailers:
+            self._check_trailers(content_length)
         return ResponseWriter(
             self._exchange,
             self._scope,
@@ -573,13 +593,15 @@ class Request:
             status=status,
             media_type=media_type,
             content_length=content_length,
+            trailers=trailers,
         )
 
-    async def _watch_disconnect(self) -> None:
-        """Return when the client disconnects; what a streamed response watches."""
+    def _watch_disconnect(self, on_gone: Callable[[], None]) -> Callable[[], None]:
+        """Call ``on_gone`` when the client disconnects; returns the function that stops
+        the watch (what a streamed response and :meth:`wait_disconnected` use)."""
         exchange = self._exchange
-        await exchange.get_inbound().watch_disconnect(
-            self._receive, min(exchange.max_body_size, MAX_PENDING_BODY)
+        return exchange.get_inbound().watch(
+            self._receive, min(exchange.max_body_size, MAX_PENDING_BODY), on_gone
         )
 
     async def respond_stream(
@@ -596,14 +618,13 @@ class Request:
         chunk; a client that leaves stops the stream with :class:`ClientDisconnectedError`.
         A HEAD request gets the headers and the iterator is not run.
         """
-        encoding = self.response.encoding
         try:
             async with self.response_writer(
                 status=status, media_type=media_type, content_length=content_length
             ) as write:
                 if not self.response.is_head:
                     async for chunk in stream:
-                        await write(chunk.encode(encoding) if isinstance(chunk, str) else chunk)
+                        await write(chunk)
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -646,6 +667,93 @@ class Request:
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+    # -- the connection: disconnect signal, server extensions, early hints --------------
+    # (trailers are in ResponseWriter; response_writer() checks for them here)
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client is known to have disconnected; answers at once.
+
+        It answers from what the request's single receive pump has seen. When nobody is
+        receiving and no body read is under way it also polls ``receive()`` once: a
+        message that is ready is taken (a body message is kept for the body reader, so
+        calling this before, during or after reading loses nothing), and one that is not
+        stays on its way, so a later call knows. It never waits for the client, and
+        never races a body reader. The server reports a disconnect on ``receive()`` once
+        the response is sent too (the ASGI spec), so after responding this is true.
+        Since 0.2.0.
+        """
+        exchange = self._exchange
+        return await exchange.get_inbound().poll_disconnect(
+            self._receive, min(exchange.max_body_size, MAX_PENDING_BODY)
+        )
+
+    async def wait_disconnected(self) -> None:
+        """Return when the client disconnects (``http.disconnect``); race it against
+        long work to stop the work when nobody waits for it any more.
+
+        Body messages that arrive meanwhile are kept for the body reader (up to 1 MiB
+        when nobody reads them; past that the unread body is dropped and a later read
+        raises :class:`BodyStateError`), and cancelling the wait loses no message.
+        Since 0.2.0.
+        """
+        gone = asyncio.get_running_loop().create_future()
+
+        def on_gone() -> None:
+            if not gone.done():
+                gone.set_result(None)
+
+        stop = self._watch_disconnect(on_gone)
+        try:
+            await gone
+        finally:
+            stop()
+
+    @property
+    def server_extensions(self) -> Mapping[str, Any]:
+        """The ASGI extensions the server offers for this request (``scope["extensions"]``),
+        read-only: ``"http.response.early_hint" in request.server_extensions``.
+        Since 0.2.0."""
+        extensions: dict[str, Any] | None = self._scope.get("extensions")
+        return MappingProxyType(extensions or {})
+
+    async def send_early_hints(self, links: Iterable[str]) -> bool:
+        """Send a 103 Early Hints response (RFC 8297) with one ``Link`` header per item of
+        ``links`` (``"</app.css>; rel=preload; as=style"``), through the ASGI
+        ``http.response.early_hint`` extension.
+
+        Returns ``True`` once sent, and ``False``, sending nothing, when the server does
+        not offer the extension for this request (hints are only ever a help, so a
+        server without them is not an error). Before the response starts only, else
+        :class:`ResponseStateError`; a link with CR, LF or NUL raises
+        :class:`HeaderValueError`, whatever the server. Since 0.2.0.
+        """
+        if self._exchange.phase is not ResponsePhase.NEW:
+            raise self._exchange.refusal("send early hints")
+        encoded = [encode_header_value(link) for link in links]
+        if "http.response.early_hint" not in self.server_extensions:
+            return False
+        await self._send({"type": "http.response.early_hint", "links": encoded})
+        return True
+
+    def _check_trailers(self, content_length: int | None) -> None:
+        if "http.response.trailers" not in self.server_extensions:
+            raise ExtensionUnavailableError(
+                "cannot send trailers: the server does not offer the "
+                "'http.response.trailers' extension for this request"
+            )
+        version = self.http_version
+        if version == "1.1":
+            if content_length is not None or self.response.content_length is not None:
+                raise ExtensionUnavailableError(
+                    "cannot send trailers with a Content-Length on HTTP/1.1: only a "
+                    "chunked body carries them; leave content_length unset"
+                )
+        elif version not in ("2", "3"):
+            raise ExtensionUnavailableError(
+                f"cannot send trailers over HTTP/{version}: they need HTTP/1.1 "
+                "(chunked), HTTP/2 or HTTP/3"
+            )
 
     async def respond_file(self, path: str | PathLike[str], **options: Unpack[FileOptions]) -> None:
         """Respond with the file at ``path``; needs ``asgikit-files``.

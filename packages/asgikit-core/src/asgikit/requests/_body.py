@@ -15,16 +15,23 @@ is refused with :class:`~asgikit.errors.BodyStateError` saying why. The claim of
 STREAMING comes before the first ``await``, so two concurrent reads cannot both start.
 
 The receive side is a single pump: whoever needs the next ASGI message (a body reader,
-or the disconnect watcher of a streaming response) goes through
-:meth:`Inbound.next_message`, so two tasks never wait on ``receive()`` at once and no
-message is ever dropped: body messages the watcher takes are queued for the reader.
+the disconnect watcher of a streaming response, ``wait_disconnected()``,
+``is_disconnected()``) goes through :class:`Inbound`, so two tasks never wait on
+``receive()`` at once and no message is ever dropped: body messages that anyone but a
+body reader takes are queued for the reader.
+
+The disconnect signal never awaits ``receive()`` in the caller's task: one task per
+request receives for every watcher (:meth:`Inbound.watch`), and asgikit never cancels
+it. So a watcher that is cancelled (an ``asyncio.TaskGroup`` that stops racing the
+disconnect, a streamed response that ends) leaves the message on its way instead of
+losing it: some servers (granian) cannot take a ``receive()`` back once it started.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 
 from asgikit.asgi import Message, Receive
@@ -78,9 +85,11 @@ class Inbound:
     __slots__ = (
         "body",
         "disconnected",
+        "listeners",
         "pending",
         "pending_bytes",
         "phase",
+        "pump",
         "receiving",
         "waiters",
     )
@@ -93,6 +102,9 @@ class Inbound:
         self.receiving = False
         self.waiters: list[asyncio.Future[None]] | None = None
         self.disconnected = False
+        # Who watches for a disconnect, and the task that receives for them.
+        self.listeners: list[Callable[[], None]] | None = None
+        self.pump: asyncio.Task[None] | None = None
 
     # -- the one transition ------------------------------------------------------------
 
@@ -166,49 +178,101 @@ class Inbound:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def watch_disconnect(self, receive: Receive, max_pending: int) -> None:
-        """Return when ``http.disconnect`` comes.
+    def watch(
+        self, receive: Receive, max_pending: int, on_gone: Callable[[], None]
+    ) -> Callable[[], None]:
+        """Call ``on_gone`` (at once, in the task that sees it) when ``http.disconnect``
+        comes; returns the function that stops this watch.
 
-        Body messages that arrive meanwhile are queued for the body reader, up to
-        ``max_pending`` bytes. Past that, if a reader is streaming the body the watch
-        waits for it to drain the queue; if nobody reads the body, it is dropped (a later
-        read raises :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a
-        gone client is noticed however much body it was sending. Unless a reader is
-        streaming, the queue never holds more than ``max_pending`` bytes.
+        While anyone watches, a task (:meth:`_watch_loop`) takes the messages no body
+        reader takes: body messages are queued for the reader, up to ``max_pending``
+        bytes. Past that, if a reader is streaming the body the task waits for it to
+        drain the queue; if nobody reads the body, it is dropped (a later read raises
+        :class:`~asgikit.errors.BodyStateError`) and the watch goes on, so a gone client
+        is noticed however much body it was sending. Unless a reader is streaming, the
+        queue never holds more than ``max_pending`` bytes plus one message.
+
+        Nothing cancels that task: once nobody watches, it stops after the ``receive()``
+        it is on, if any, comes back; what that brings is queued or noted like the rest.
+        So stopping a watch never loses a message, even on servers that cannot take a
+        started ``receive()`` back (granian).
         """
-        while not self.disconnected:
-            if self.receiving:
-                # A body reader is on receive(); it hands over what it gets.
-                await self._wait()
-                continue
-            if self.pending_bytes > max_pending:
-                if self.phase is STREAMING:
-                    await self._wait()  # the reader wakes us as it takes messages
+        if self.disconnected:
+            on_gone()
+            return _nothing
+        listeners = self.listeners
+        if listeners is None:
+            listeners = self.listeners = []
+        listeners.append(on_gone)
+        if self.pump is None:
+            self._start_pump(receive, max_pending)
+
+        def stop() -> None:
+            if on_gone in listeners:
+                listeners.remove(on_gone)
+
+        return stop
+
+    def _start_pump(self, receive: Receive, max_pending: int) -> None:
+        self.pump = asyncio.get_running_loop().create_task(self._watch_loop(receive, max_pending))
+
+    async def _watch_loop(self, receive: Receive, max_pending: int) -> None:
+        """Receive for the watchers, while there are any; the first message always (what
+        :meth:`poll_disconnect` starts it for)."""
+        first = True
+        try:
+            while not self.disconnected and (first or self.listeners):
+                first = False
+                if self.receiving:
+                    # A body reader is on receive(); it hands over what it gets.
+                    await self._wait()
                     continue
-                self.drop_pending()
-            self.receiving = True
-            try:
-                message = await receive()
+                if self.pending_bytes > max_pending:
+                    if self.phase is STREAMING:
+                        await self._wait()  # the reader wakes us as it takes messages
+                        continue
+                    self.drop_pending()
+                self.receiving = True
+                try:
+                    message = await receive()
+                finally:
+                    self.receiving = False
+                    if self.waiters:
+                        self._wake()
                 if message["type"] == "http.disconnect":
                     self.disconnected = True
-                    break
-                size = len(message.get("body", b""))
-                phase = self.phase
-                if (
-                    phase is not DISCARDED
-                    and phase is not STREAMING
-                    and self.pending_bytes + size > max_pending
-                ):
-                    self.drop_pending()
-                if self.phase is not DISCARDED:
+                    for on_gone in self.listeners or ():
+                        on_gone()
+                    self.listeners = None
+                elif self.phase is not DISCARDED:
                     if self.pending is None:
                         self.pending = deque()
                     self.pending.append(message)
-                    self.pending_bytes += size
-            finally:
-                self.receiving = False
-                if self.waiters:
-                    self._wake()
+                    self.pending_bytes += len(message.get("body", b""))
+        finally:
+            self.pump = None
+
+    async def poll_disconnect(self, receive: Receive, max_pending: int) -> bool:
+        """Whether the client is known to be gone, after at most one turn of the event
+        loop. ``receive()`` is polled only when nobody is receiving, no body reader is
+        active and the queue is under ``max_pending`` bytes: a message ready at once is
+        taken now, and one that is not stays on its way, as :meth:`watch` says."""
+        if self.disconnected:
+            return True
+        if (
+            self.receiving
+            or self.pump is not None
+            or self.phase is STREAMING
+            or self.pending_bytes >= max_pending
+        ):
+            return False
+        self._start_pump(receive, max_pending)
+        await asyncio.sleep(0)  # the pump's first step: it receives what is ready
+        return self.disconnected
+
+
+def _nothing() -> None:
+    pass
 
 
 # -- the readers -------------------------------------------------------------------------

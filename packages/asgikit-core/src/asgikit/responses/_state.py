@@ -27,6 +27,7 @@ with no STARTED in between, so no concurrent ``write`` can slip in)::
               FINISHING  FINISHING       FINISHED   STARTED
     end       STARTED    FINISHING       FINISHED   STARTED
     write     STARTED    (no move)       STARTED    STARTED
+    trailers  STARTED    FINISHING       FINISHED   STARTED   (end_with_trailers)
     any       any        (send raises OSError, or the client is seen gone) → ABORTED
 """
 
@@ -306,8 +307,10 @@ class ResponseState:
         media_type: str | None,
         content_length: int | None,
         head: bool,
+        trailers: bool = False,
     ) -> None:
-        """Send the status line and headers: NEW → STARTED. ``None`` takes the setting."""
+        """Send the status line and headers: NEW → STARTED. ``None`` takes the setting.
+        ``trailers`` announces trailer fields (:meth:`end_with_trailers` ends it)."""
         self.transit("start", NEW, STARTING)
         settings = self.settings
         try:
@@ -325,7 +328,10 @@ class ResponseState:
                 headers = _header_lines(settings, None, None)
             else:
                 headers = _header_lines(settings, media_type, content_length)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            message: Message = {"type": "http.response.start", "status": status, "headers": headers}
+            if trailers:
+                message["trailers"] = True
+            await send(message)
         except OSError as exc:
             raise self.lost(exc) from exc
         except BaseException:
@@ -359,3 +365,19 @@ class ResponseState:
             self._undo("end", FINISHING, STARTED)
             raise
         self.transit("end", FINISHING, FINISHED)
+
+    async def end_with_trailers(self, send: Send, trailers: list[tuple[bytes, bytes]]) -> None:
+        """End the body, then send the trailer fields: STARTED → FINISHED. The response
+        must have been started with ``trailers=True`` (ASGI ``http.response.trailers``)."""
+        self.transit("send trailers", STARTED, FINISHING)
+        try:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await send(
+                {"type": "http.response.trailers", "headers": trailers, "more_trailers": False}
+            )
+        except OSError as exc:
+            raise self.lost(exc) from exc
+        except BaseException:
+            self._undo("send trailers", FINISHING, STARTED)
+            raise
+        self.transit("send trailers", FINISHING, FINISHED)

@@ -8,13 +8,13 @@ runs out (see :func:`fast_writer`). Starting and ending go through the state mac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 from asgikit.asgi import Scope, Send
-from asgikit.errors import ClientDisconnectedError
+from asgikit.errors import ClientDisconnectedError, ResponseStateError
+from asgikit.headers import encode_header_name, encode_header_value
 from asgikit.responses._state import STARTED, ResponseState
 
 # Seconds a streamed response runs before a task starts watching for a gone client.
@@ -28,12 +28,19 @@ _WATCH_DELAY = 0.05
 PAUSE_EVERY = 256
 
 
+Write = Callable[[bytes | str], Awaitable[None]]
+
+
 def fast_writer(
-    state: ResponseState, send: Send, pause: Callable[[Awaitable[None]], Awaitable[None]]
-) -> Callable[[bytes], Awaitable[None]]:
+    state: ResponseState,
+    send: Send,
+    pause: Callable[[Awaitable[None]], Awaitable[None]],
+    encoding: str,
+) -> Write:
     """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
     client: it hands back ``send``'s own awaitable instead of adding a frame per chunk,
-    except every :data:`PAUSE_EVERY` writes, when ``pause`` wraps it.
+    except every :data:`PAUSE_EVERY` writes, when ``pause`` wraps it. A ``str`` is
+    encoded with ``encoding``.
 
     One countdown guards each chunk: it reaches zero every PAUSE_EVERY writes, and at once
     when the response leaves STARTED (the state calls ``on_stop``), so the phase is
@@ -48,8 +55,10 @@ def fast_writer(
 
     state.on_stop = stop
 
-    def write(data: bytes) -> Awaitable[None]:
+    def write(data: bytes | str) -> Awaitable[None]:
         nonlocal left
+        if isinstance(data, str):
+            data = data.encode(encoding)
         left -= 1
         if left > 0:
             return send({"type": "http.response.body", "body": data, "more_body": True})
@@ -62,8 +71,8 @@ def fast_writer(
 
 
 def checked_writer(
-    state: ResponseState, send: Send, pause: Callable[[], Awaitable[None]]
-) -> Callable[[bytes], Awaitable[None]]:
+    state: ResponseState, send: Send, pause: Callable[[], Awaitable[None]], encoding: str
+) -> Write:
     """A ``write`` for ASGI 2.4 servers, whose ``send()`` raises ``OSError`` for a gone
     client, and for responses without a body: :meth:`Response.write` with a
     ``pause()`` every :data:`PAUSE_EVERY` writes, in one frame, guarded as
@@ -77,8 +86,10 @@ def checked_writer(
 
     state.on_stop = stop
 
-    async def write(data: bytes) -> None:
+    async def write(data: bytes | str) -> None:
         nonlocal left
+        if isinstance(data, str):
+            data = data.encode(encoding)
         left -= 1
         if left <= 0:
             if state.phase is not started:
@@ -122,16 +133,24 @@ def _spec_version(scope: Any) -> tuple[int, ...]:
 
 class ResponseWriter:
     """What :meth:`Request.response_writer() <asgikit.requests.Request.response_writer>`
-    returns: an async context manager that starts the response, yields ``write``, and
-    ends the response when the block ends without an error.
+    returns: an async context manager that starts the response, yields ``write`` (which
+    takes ``bytes``, or ``str`` encoded with ``response.encoding``), and ends the
+    response when the block ends without an error.
 
-    ``watch`` returns when the client disconnects; while the block runs long (or writes
-    much) a task runs it, and when it returns the response is ABORTED and the block is
-    cancelled, then :class:`~asgikit.errors.ClientDisconnectedError` raised from it.
+    Made with ``trailers=True``, the response announces trailer fields (ASGI
+    ``http.response.trailers``): :meth:`send_trailers` ends the body and sends them, and
+    a block that ends without calling it sends none. Since 0.2.0.
+
+    ``watch(on_gone)`` starts watching for the client's disconnect, calls ``on_gone`` in
+    the task that sees it, and returns the function that stops the watch. While the
+    block runs long (or writes much) the writer watches; when the client goes, the
+    response is ABORTED and the block is cancelled, then
+    :class:`~asgikit.errors.ClientDisconnectedError` raised from it.
     """
 
     __slots__ = (
         "_content_length",
+        "_gone",
         "_media_type",
         "_scope",
         "_send",
@@ -139,8 +158,9 @@ class ResponseWriter:
         "_status",
         "_task",
         "_timer",
+        "_trailers",
+        "_unwatch",
         "_watch_disconnect",
-        "_watcher",
     )
 
     def __init__(
@@ -148,11 +168,12 @@ class ResponseWriter:
         state: ResponseState,
         scope: Scope,
         send: Send,
-        watch: Callable[[], Awaitable[None]],
+        watch: Callable[[Callable[[], None]], Callable[[], None]],
         *,
         status: int | None = None,
         media_type: str | None = None,
         content_length: int | None = None,
+        trailers: bool = False,
     ) -> None:
         self._state = state
         self._scope = scope
@@ -161,11 +182,13 @@ class ResponseWriter:
         self._status = status
         self._media_type = media_type
         self._content_length = content_length
-        self._watcher: asyncio.Task[None] | None = None
+        self._unwatch: Callable[[], None] | None = None
+        self._gone = False
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[Any] | None = None
+        self._trailers = trailers
 
-    async def __aenter__(self) -> Callable[[bytes], Awaitable[None]]:
+    async def __aenter__(self) -> Write:
         self._task = asyncio.current_task()
         state = self._state
         scope = self._scope
@@ -179,15 +202,34 @@ class ResponseWriter:
             media_type,
             self._content_length,
             scope.get("method") == "HEAD",
+            self._trailers,
         )
         # A response that ends within _WATCH_DELAY, or before its first pause, never
         # needs a watcher; a timer costs a fraction of a task, so the watcher starts
         # only for the responses that last or that send much.
         self._timer = asyncio.get_running_loop().call_later(_WATCH_DELAY, self._watch)
+        encoding = "utf-8" if settings is None else settings.encoding
         if _spec_version(scope) >= (2, 4) or state.bodyless:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
-            return checked_writer(state, self._send, self._yield)
-        return fast_writer(state, self._send, self._pause)
+            return checked_writer(state, self._send, self._yield, encoding)
+        return fast_writer(state, self._send, self._pause, encoding)
+
+    async def send_trailers(
+        self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """End the body and send ``headers`` as its trailer fields. Only for a writer made
+        with ``trailers=True`` (else :class:`~asgikit.errors.ResponseStateError`), inside
+        its block, once. A name or value with CR, LF or NUL raises
+        :class:`~asgikit.errors.HeaderValueError` before anything is sent. The server
+        passes trailers on only to a client that sent ``TE: trailers`` (RFC 9110 §6.5.1).
+        Since 0.2.0."""
+        if not self._trailers:
+            raise ResponseStateError(
+                "cannot send trailers: the response was started without trailers=True"
+            )
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        lines = [(encode_header_name(name), encode_header_value(value)) for name, value in items]
+        await self._state.end_with_trailers(self._send, lines)
 
     async def _pause(self, sending: Awaitable[None]) -> None:
         """Send, then :meth:`_yield`."""
@@ -197,7 +239,7 @@ class ResponseWriter:
     async def _yield(self) -> None:
         """Make sure the watcher runs, and give the event loop a turn: there the watcher
         sees a gone client (and cancels this task) and other requests go on."""
-        if self._watcher is None:
+        if self._unwatch is None:
             if self._timer is not None:
                 self._timer.cancel()
             self._watch()
@@ -206,13 +248,15 @@ class ResponseWriter:
     def _watch(self) -> None:
         self._timer = None
         task = self._task
-        if task is not None and not task.done() and self._watcher is None:
-            self._watcher = asyncio.get_running_loop().create_task(self._stop_when_gone(task))
+        if task is not None and not task.done() and self._unwatch is None:
+            self._unwatch = self._watch_disconnect(self._stop)
 
-    async def _stop_when_gone(self, task: asyncio.Task[Any]) -> None:
-        await self._watch_disconnect()
+    def _stop(self) -> None:
+        """The client is gone: abort the response and cancel the block."""
+        self._gone = True
         self._state.client_gone()
-        task.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
     async def __aexit__(
         self,
@@ -222,14 +266,10 @@ class ResponseWriter:
     ) -> bool:
         if self._timer is not None:
             self._timer.cancel()
-        watcher = self._watcher
-        if watcher is not None:
-            if not watcher.done():
-                watcher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await watcher
-            elif not watcher.cancelled() and watcher.exception() is None:
-                # The watcher saw the client leave and cancelled this task. Undo that
+        if self._unwatch is not None:
+            self._unwatch()
+            if self._gone:
+                # The watch saw the client leave and cancelled this task. Undo that
                 # cancel; if someone else cancelled the task too, let theirs go on.
                 task = self._task
                 others = task.uncancel() if task is not None else 0
@@ -237,5 +277,8 @@ class ResponseWriter:
                     raise ClientDisconnectedError("the client disconnected during the response")
                 return False
         if exc_type is None:
-            await self._state.end(self._send, None)
+            if not self._trailers:
+                await self._state.end(self._send, None)
+            elif self._state.phase is STARTED:
+                await self._state.end_with_trailers(self._send, [])
         return False
