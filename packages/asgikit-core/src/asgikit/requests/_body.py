@@ -114,6 +114,8 @@ class Inbound:
         if source is not None and self.phase is not source:
             raise self.refusal()
         self.phase = target
+        if self.waiters:
+            self._wake()  # a pump waiting for a streaming reader must look again
 
     def refusal(self) -> Exception:
         """Why the body cannot be read now: the client is gone, or the phase says why."""
@@ -330,8 +332,14 @@ async def read_body(inbound: Inbound, receive: Receive, declared: int | None, li
         while True:
             if inbound.pending or inbound.receiving or inbound.disconnected:
                 message = await inbound.next_message(receive)
-            else:  # nobody else is receiving: skip the pump's bookkeeping
-                message = await receive()
+            else:  # nobody else is receiving: skip the queue, but say we receive
+                inbound.receiving = True
+                try:
+                    message = await receive()
+                finally:
+                    inbound.receiving = False
+                    if inbound.waiters:
+                        inbound._wake()
             kind = message["type"]
             if kind == "http.request":
                 chunk: bytes = message.get("body", b"")

@@ -33,6 +33,7 @@ with no STARTED in between, so no concurrent ``write`` can slip in)::
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -235,9 +236,15 @@ class ResponseState:
         error.__cause__ = exc
         return error
 
-    def _undo(self, action: str, during: ResponsePhase, back: ResponsePhase) -> None:
-        """A send failed for another reason than a gone client: put the phase back."""
-        if self.phase is during:
+    def _undo(
+        self, action: str, during: ResponsePhase, back: ResponsePhase, exc: BaseException
+    ) -> None:
+        """A send failed for another reason than a gone client: put the phase back. A
+        send that was cancelled may have gone out already (servers write, then wait for
+        the transport), so a cancelled send ABORTs instead: never a second start."""
+        if isinstance(exc, CancelledError):
+            self.client_gone()
+        elif self.phase is during:
             self.transit(action, during, back)
 
     # -- the sends ---------------------------------------------------------------------
@@ -279,8 +286,8 @@ class ResponseState:
             await send({"type": "http.response.start", "status": status, "headers": headers})
         except OSError as exc:
             raise self.lost(exc) from exc
-        except BaseException:
-            self._undo("respond", STARTING, NEW)
+        except BaseException as exc:
+            self._undo("respond", STARTING, NEW, exc)
             raise
         # transit("respond", STARTING, FINISHING), written out.
         if self.phase is not STARTING:
@@ -292,8 +299,8 @@ class ResponseState:
             await send({"type": "http.response.body", "body": b"" if head else body})
         except OSError as exc:
             raise self.lost(exc) from exc
-        except BaseException:
-            self._undo("respond", FINISHING, STARTED)
+        except BaseException as exc:
+            self._undo("respond", FINISHING, STARTED, exc)
             raise
         # transit("respond", FINISHING, FINISHED), written out.
         if self.phase is not FINISHING:
@@ -334,8 +341,8 @@ class ResponseState:
             await send(message)
         except OSError as exc:
             raise self.lost(exc) from exc
-        except BaseException:
-            self._undo("start", STARTING, NEW)
+        except BaseException as exc:
+            self._undo("start", STARTING, NEW, exc)
             raise
         self.bodyless = bodyless or head
         self.transit("start", STARTING, STARTED)
@@ -361,8 +368,8 @@ class ResponseState:
             await send(message)
         except OSError as exc:
             raise self.lost(exc) from exc
-        except BaseException:
-            self._undo("end", FINISHING, STARTED)
+        except BaseException as exc:
+            self._undo("end", FINISHING, STARTED, exc)
             raise
         self.transit("end", FINISHING, FINISHED)
 
@@ -372,12 +379,19 @@ class ResponseState:
         self.transit("send trailers", STARTED, FINISHING)
         try:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError as exc:
+            raise self.lost(exc) from exc
+        except BaseException as exc:
+            self._undo("send trailers", FINISHING, STARTED, exc)
+            raise
+        try:
             await send(
                 {"type": "http.response.trailers", "headers": trailers, "more_trailers": False}
             )
         except OSError as exc:
             raise self.lost(exc) from exc
         except BaseException:
-            self._undo("send trailers", FINISHING, STARTED)
+            # The body is ended: the response can neither go back nor be completed.
+            self.client_gone()
             raise
         self.transit("send trailers", FINISHING, FINISHED)
