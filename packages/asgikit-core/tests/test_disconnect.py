@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asgikit.asgi import Message
-from asgikit.errors import BodyStateError, ClientDisconnectedError
+from asgikit.errors import BodyStateError, ClientDisconnectedError, UnsupportedScopeError
 from asgikit.requests import Request
-from asgikit.testing import Channel, http_scope
+from asgikit.testing import Channel, http_scope, websocket_scope
 
 T = TypeVar("T")
 
@@ -321,3 +321,14 @@ async def test_a_streamed_response_and_a_waiter_share_the_watch() -> None:
     await asyncio.gather(waiting, streaming)
     assert outcome == ["stopped"]
     assert channel.max_concurrent_receives == 1
+
+
+async def test_the_signal_refuses_a_websocket_scope() -> None:
+    """A WebSocket's messages are not the body pump's to take."""
+    channel = Channel([{"type": "websocket.connect"}])
+    request = Request(websocket_scope(), channel.receive, channel.send)
+    with pytest.raises(UnsupportedScopeError, match="is_disconnected"):
+        await request.is_disconnected()
+    with pytest.raises(UnsupportedScopeError, match="wait_disconnected"):
+        await request.wait_disconnected()
+    assert channel.receive_calls == 0

@@ -681,8 +681,10 @@ class Request:
         stays on its way, so a later call knows. It never waits for the client, and
         never races a body reader. The server reports a disconnect on ``receive()`` once
         the response is sent too (the ASGI spec), so after responding this is true.
+        HTTP only: on a WebSocket scope it raises :class:`UnsupportedScopeError`.
         Since 0.2.0.
         """
+        self._check_http("is_disconnected()")
         exchange = self._exchange
         return await exchange.get_inbound().poll_disconnect(
             self._receive, min(exchange.max_body_size, MAX_PENDING_BODY)
@@ -695,8 +697,10 @@ class Request:
         Body messages that arrive meanwhile are kept for the body reader (up to 1 MiB
         when nobody reads them; past that the unread body is dropped and a later read
         raises :class:`BodyStateError`), and cancelling the wait loses no message.
+        HTTP only: on a WebSocket scope it raises :class:`UnsupportedScopeError`.
         Since 0.2.0.
         """
+        self._check_http("wait_disconnected()")
         gone = asyncio.get_running_loop().create_future()
 
         def on_gone() -> None:
@@ -735,6 +739,13 @@ class Request:
             return False
         await self._send({"type": "http.response.early_hint", "links": encoded})
         return True
+
+    def _check_http(self, call: str) -> None:
+        if self._scope["type"] != "http":
+            raise UnsupportedScopeError(
+                f"{call} is for HTTP requests; a WebSocket reports its close through the "
+                "connection of asgikit-websockets (WebSocketDisconnect)"
+            )
 
     def _check_trailers(self, content_length: int | None) -> None:
         if "http.response.trailers" not in self.server_extensions:

@@ -2,8 +2,10 @@
 
 Rule: the phase of a response changes only in this module, through
 :meth:`ResponseState.transit`, called by the sending methods of :class:`ResponseState`.
-(:meth:`ResponseState.respond`, the path of every ``respond_*``, writes transit's check
-and store out in place: a Python call costs about 3% of a whole small response.)
+(:meth:`ResponseState.respond`, the path of every ``respond_*``, and
+:meth:`~ResponseState.start` and :meth:`~ResponseState.end`, the path of every streamed
+response, write transit's check and store out in place: a Python call costs about 3% of
+a whole small response.)
 
 A move that needs a message on the wire is done in three steps, so that the phase never
 says more than is true:
@@ -318,7 +320,10 @@ class ResponseState:
     ) -> None:
         """Send the status line and headers: NEW → STARTED. ``None`` takes the setting.
         ``trailers`` announces trailer fields (:meth:`end_with_trailers` ends it)."""
-        self.transit("start", NEW, STARTING)
+        # transit("start", NEW, STARTING), written out: the path of every streamed response.
+        if self.phase is not NEW:
+            raise self.refusal("start")
+        self.phase = STARTING
         settings = self.settings
         try:
             if status is None:
@@ -330,22 +335,36 @@ class ResponseState:
                     media_type = settings.media_type
                 if content_length is None:
                     content_length = settings.length
-            bodyless = _no_body(status)
+            # _no_body(status), written out.
+            bodyless = status < 200 or status == 204 or status == 304
             if bodyless:  # no Content-Type or Content-Length, as respond() sends them
                 headers = _header_lines(settings, None, None)
+            elif settings is None and content_length is None and media_type is not None:
+                common = _common_types.get(media_type)
+                headers = [common] if common else _header_lines(None, media_type, None)
             else:
                 headers = _header_lines(settings, media_type, content_length)
-            message: Message = {"type": "http.response.start", "status": status, "headers": headers}
             if trailers:
-                message["trailers"] = True
-            await send(message)
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": headers,
+                        "trailers": True,
+                    }
+                )
+            else:
+                await send({"type": "http.response.start", "status": status, "headers": headers})
         except OSError as exc:
             raise self.lost(exc) from exc
         except BaseException as exc:
             self._undo("start", STARTING, NEW, exc)
             raise
         self.bodyless = bodyless or head
-        self.transit("start", STARTING, STARTED)
+        # transit("start", STARTING, STARTED), written out.
+        if self.phase is not STARTING:
+            raise self.refusal("start")
+        self.phase = STARTED
         if settings is not None:
             settings.freeze(STARTED)
 
@@ -361,7 +380,12 @@ class ResponseState:
 
     async def end(self, send: Send, message: Message | None, data: bytes = b"") -> None:
         """Send the last message, ``message`` or the body ``data``: STARTED → FINISHED."""
-        self.transit("end", STARTED, FINISHING)
+        # transit("end", STARTED, FINISHING), written out, on_stop included.
+        if self.phase is not STARTED:
+            raise self.refusal("end")
+        self.phase = FINISHING
+        if self.on_stop is not None:
+            self.on_stop()
         if message is None:
             message = {"type": "http.response.body", "body": b"" if self.bodyless else data}
         try:
@@ -371,7 +395,10 @@ class ResponseState:
         except BaseException as exc:
             self._undo("end", FINISHING, STARTED, exc)
             raise
-        self.transit("end", FINISHING, FINISHED)
+        # transit("end", FINISHING, FINISHED), written out.
+        if self.phase is not FINISHING:
+            raise self.refusal("end")
+        self.phase = FINISHED
 
     async def end_with_trailers(self, send: Send, trailers: list[tuple[bytes, bytes]]) -> None:
         """End the body, then send the trailer fields: STARTED → FINISHED. The response

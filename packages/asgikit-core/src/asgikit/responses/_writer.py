@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from asgikit.asgi import Scope, Send
 from asgikit.errors import ClientDisconnectedError, ResponseStateError
 from asgikit.headers import encode_header_name, encode_header_value
 from asgikit.responses._state import STARTED, ResponseState
 
-# Seconds a streamed response runs before a task starts watching for a gone client.
+# Seconds a streamed response runs, from the first turn of the event loop, before it
+# starts watching for a gone client.
 _WATCH_DELAY = 0.05
 # Writes between two pauses of a streamed response. Servers before ASGI 2.4 return from
 # send() to a gone client without yielding to the event loop (uvicorn, granian,
@@ -35,18 +36,16 @@ def fast_writer(
     state: ResponseState,
     send: Send,
     pause: Callable[[Awaitable[None]], Awaitable[None]],
-    encoding: str,
 ) -> Write:
     """A ``write`` for servers before ASGI 2.4, whose ``send()`` does not raise for a gone
     client: it hands back ``send``'s own awaitable instead of adding a frame per chunk,
     except every :data:`PAUSE_EVERY` writes, when ``pause`` wraps it. A ``str`` is
-    encoded with ``encoding``.
+    encoded with the response's encoding.
 
     One countdown guards each chunk: it reaches zero every PAUSE_EVERY writes, and at once
     when the response leaves STARTED (the state calls ``on_stop``), so the phase is
     checked then instead of on every write.
     """
-    started = STARTED
     left = PAUSE_EVERY
 
     def stop() -> None:
@@ -57,12 +56,12 @@ def fast_writer(
 
     def write(data: bytes | str) -> Awaitable[None]:
         nonlocal left
-        if isinstance(data, str):
-            data = data.encode(encoding)
+        if data.__class__ is str:  # cheaper than isinstance() on every write
+            data = data.encode(_encoding(state))
         left -= 1
         if left > 0:
             return send({"type": "http.response.body", "body": data, "more_body": True})
-        if state.phase is not started:
+        if state.phase is not STARTED:
             raise state.refusal("write")
         left = PAUSE_EVERY
         return pause(send({"type": "http.response.body", "body": data, "more_body": True}))
@@ -70,14 +69,11 @@ def fast_writer(
     return write
 
 
-def checked_writer(
-    state: ResponseState, send: Send, pause: Callable[[], Awaitable[None]], encoding: str
-) -> Write:
+def checked_writer(state: ResponseState, send: Send, pause: Callable[[], Awaitable[None]]) -> Write:
     """A ``write`` for ASGI 2.4 servers, whose ``send()`` raises ``OSError`` for a gone
     client, and for responses without a body: :meth:`Response.write` with a
     ``pause()`` every :data:`PAUSE_EVERY` writes, in one frame, guarded as
     :func:`fast_writer` is."""
-    started = STARTED
     left = PAUSE_EVERY
 
     def stop() -> None:
@@ -88,14 +84,14 @@ def checked_writer(
 
     async def write(data: bytes | str) -> None:
         nonlocal left
-        if isinstance(data, str):
-            data = data.encode(encoding)
+        if data.__class__ is str:
+            data = data.encode(_encoding(state))
         left -= 1
         if left <= 0:
-            if state.phase is not started:
+            if state.phase is not STARTED:
                 raise state.refusal("write")
             left = PAUSE_EVERY
-            await send_data(data)
+            await send_data(cast(bytes, data))  # encoded above
             await pause()
         elif data and not state.bodyless:
             try:
@@ -113,22 +109,31 @@ def checked_writer(
     return write
 
 
-_spec_versions: dict[str, tuple[int, ...]] = {}
+def _encoding(state: ResponseState) -> str:
+    """The encoding of text writes: looked up only when text is written, so that bytes
+    writes pay nothing for it (settings cannot change once the response started)."""
+    settings = state.settings
+    return "utf-8" if settings is None else settings.encoding
 
 
-def _spec_version(scope: Any) -> tuple[int, ...]:
-    """The scope's ASGI spec version as numbers ("2.10" is after "2.4"), parsed once per
-    distinct string."""
-    spec: str = scope.get("asgi", {}).get("spec_version", "2.0")
-    version = _spec_versions.get(spec)
-    if version is None:
+_sends_raise: dict[str, bool] = {}
+
+
+def _send_raises(scope: Any) -> bool:
+    """Whether the scope's ASGI spec version is 2.4 or later ("2.10" is after "2.4"), so
+    that ``send()`` raises ``OSError`` for a gone client; worked out once per distinct
+    version string."""
+    asgi = scope.get("asgi")
+    spec: str = asgi.get("spec_version", "2.0") if asgi else "2.0"
+    raises = _sends_raise.get(spec)
+    if raises is None:
         try:
-            version = tuple(int(part) for part in spec.split("."))
+            raises = tuple(int(part) for part in spec.split(".")) >= (2, 4)
         except ValueError:
-            version = (2, 0)
-        if len(_spec_versions) < 16:
-            _spec_versions[spec] = version
-    return version
+            raises = False
+        if len(_sends_raise) < 16:  # a bounded memo: past it, the answer is computed
+            _sends_raise[spec] = raises
+    return raises
 
 
 class ResponseWriter:
@@ -150,7 +155,6 @@ class ResponseWriter:
 
     __slots__ = (
         "_content_length",
-        "_gone",
         "_media_type",
         "_scope",
         "_send",
@@ -183,8 +187,7 @@ class ResponseWriter:
         self._media_type = media_type
         self._content_length = content_length
         self._unwatch: Callable[[], None] | None = None
-        self._gone = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._task: asyncio.Task[Any] | None = None
         self._trailers = trailers
 
@@ -204,15 +207,19 @@ class ResponseWriter:
             scope.get("method") == "HEAD",
             self._trailers,
         )
-        # A response that ends within _WATCH_DELAY, or before its first pause, never
-        # needs a watcher; a timer costs a fraction of a task, so the watcher starts
-        # only for the responses that last or that send much.
-        self._timer = asyncio.get_running_loop().call_later(_WATCH_DELAY, self._watch)
-        encoding = "utf-8" if settings is None else settings.encoding
-        if _spec_version(scope) >= (2, 4) or state.bodyless:
+        # A response that ends before the event loop turns, or within _WATCH_DELAY after,
+        # or before its first pause, never needs a watch. The timer is set once the loop
+        # turns: a plain handle is cheaper to make and to cancel than a timer (a heap
+        # entry), and most short responses never let the loop turn.
+        self._timer = asyncio.get_running_loop().call_soon(self._arm)
+        asgi = scope.get("asgi")
+        raises = _sends_raise.get(asgi.get("spec_version", "2.0") if asgi else "2.0")
+        if raises is None:
+            raises = _send_raises(scope)
+        if state.bodyless or raises:
             # ASGI 2.4: send() raises OSError for a gone client, which write() converts.
-            return checked_writer(state, self._send, self._yield, encoding)
-        return fast_writer(state, self._send, self._pause, encoding)
+            return checked_writer(state, self._send, self._yield)
+        return fast_writer(state, self._send, self._pause)
 
     async def send_trailers(
         self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()
@@ -245,6 +252,9 @@ class ResponseWriter:
             self._watch()
         await asyncio.sleep(0)
 
+    def _arm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(_WATCH_DELAY, self._watch)
+
     def _watch(self) -> None:
         self._timer = None
         task = self._task
@@ -252,11 +262,13 @@ class ResponseWriter:
             self._unwatch = self._watch_disconnect(self._stop)
 
     def _stop(self) -> None:
-        """The client is gone: abort the response and cancel the block."""
-        self._gone = True
+        """The client is gone: abort the response and cancel the block. ``_task`` is
+        cleared to say so."""
+        task = self._task
+        self._task = None
         self._state.client_gone()
-        if self._task is not None:
-            self._task.cancel()
+        if task is not None:
+            task.cancel()
 
     async def __aexit__(
         self,
@@ -268,10 +280,10 @@ class ResponseWriter:
             self._timer.cancel()
         if self._unwatch is not None:
             self._unwatch()
-            if self._gone:
+            if self._task is None:
                 # The watch saw the client leave and cancelled this task. Undo that
                 # cancel; if someone else cancelled the task too, let theirs go on.
-                task = self._task
+                task = asyncio.current_task()
                 others = task.uncancel() if task is not None else 0
                 if others == 0 and exc_type in (None, asyncio.CancelledError):
                     raise ClientDisconnectedError("the client disconnected during the response")
