@@ -4,10 +4,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from asgikit import testing
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
+
+# No wall clock in the unit run: Hypothesis' per-example deadline fails a test that is
+# merely slow on a busy machine.
+settings.register_profile("asgikit", deadline=None)
+settings.load_profile("asgikit")
 
 
 @pytest.fixture

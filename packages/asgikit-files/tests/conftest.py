@@ -8,11 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from asgikit.asgi import Scope
 from asgikit.files import StaticFiles
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope
+
+# No wall clock in the unit run: Hypothesis' per-example deadline fails a test that is
+# merely slow on a busy machine.
+settings.register_profile("asgikit", deadline=None)
+settings.load_profile("asgikit")
 
 Headers = Iterable[tuple[str, str]]
 
