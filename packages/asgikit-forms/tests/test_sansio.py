@@ -531,3 +531,12 @@ def test_work_on_any_repeated_shape_is_linear(unit: bytes, size: int) -> None:
     single = work(pieces(prefix + unit * n, size))
     double = work(pieces(prefix + unit * (2 * n), size))
     assert double <= 2 * single + 200, (single, double)
+
+
+def test_a_bare_lf_before_the_header_limit_is_the_error_however_split() -> None:
+    # Found by test_the_answer_does_not_depend_on_the_split: whole, the line was first
+    # measured against the limit; in pieces, its bare LF was seen first. Byte order decides.
+    body = b'\r\n--XyZ\r\n--XyZ\nContent-Disposition: form-data; name="f"; filename="f.txt"\r\n\r\n'
+    tr(body, (InvalidFormError, "bare LF"), max_part_header_size=64)
+    long_line = b"--XyZ\r\nX-Long: " + b"a" * 80 + b"\nmore\r\n\r\n"
+    tr(long_line, (ContentTooLargeError, "larger than 64 bytes"), max_part_header_size=64)

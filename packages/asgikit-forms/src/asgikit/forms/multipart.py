@@ -351,9 +351,7 @@ class MultipartParser:
                     self._scanned = 0
                 line_end = buffer.find(_CRLF, start)
                 if line_end < 0:
-                    self._check_header_size(end - pos)
-                    if buffer.find(b"\n", start) >= 0:
-                        raise _bare_lf()
+                    self._check_header_bytes(buffer, pos, start, end, end - pos)
                     if final:
                         raise _ended("closing boundary")
                     self._buffer = buffer[pos:]
@@ -364,7 +362,7 @@ class MultipartParser:
                     headers, self._headers = self._headers, []
                     yield headers
                 else:
-                    self._check_header_size(line_end + 2 - pos)
+                    self._check_header_bytes(buffer, pos, start, line_end, line_end + 2 - pos)
                     self._header_line(buffer[pos:line_end])
                 pos = line_end + 2
             elif state == _PREAMBLE:
@@ -461,6 +459,20 @@ class MultipartParser:
         if at >= 0 and self._delimiter.startswith(buffer[at:]):
             return at
         return len(buffer)
+
+    def _check_header_bytes(
+        self, buffer: bytes, pos: int, start: int, stop: int, size: int
+    ) -> None:
+        """Check the header line ``buffer[pos:stop]`` (``size`` bytes of it count toward
+        the limit) in byte order, so that every split of the body gives the same error:
+        a bare LF before the limit is crossed is reported as one, else the limit. Bytes
+        before ``start`` were carried over and hold no LF."""
+        lf = buffer.find(b"\n", start, stop)
+        if lf >= 0 and lf - pos < self._max_size - self._size:
+            raise _bare_lf()
+        self._check_header_size(size)
+        if lf >= 0:
+            raise _bare_lf()
 
     def _check_header_size(self, size: int) -> None:
         if self._size + size > self._max_size:
