@@ -387,3 +387,23 @@ async def test_client_error_messages_name_no_server_option(
         await request.read_json()
     assert "check_media_type" not in wrong_type.value.message
     assert wrong_type.value.hint == "check_media_type=False accepts any"
+
+
+def test_content_length_is_parsed_once_per_request(
+    make_request: Callable[..., tuple[Request, Channel]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asgikit.requests as requests_module
+
+    calls: list[list[bytes]] = []
+    real = requests_module.__dict__["parse_content_length"]
+
+    def counting(raw: list[bytes]) -> int | None:
+        calls.append(raw)
+        result: int | None = real(raw)
+        return result
+
+    monkeypatch.setattr(requests_module, "parse_content_length", counting)
+    request, _ = make_request("POST", body=b"abc", headers=[("content-length", "3")])
+    assert request.content_length == 3
+    assert Request(request.scope, request.receive, request.send).content_length == 3
+    assert calls == [[b"3"]]

@@ -335,8 +335,13 @@ class Request:
 
     @property
     def content_length(self) -> int | None:
-        """Content-Length, parsed strictly; a malformed value raises a 400 error."""
-        return parse_content_length(self.headers.get_raw("content-length"))
+        """Content-Length, parsed strictly and once per request (every reader and
+        asgikit-forms ask for it); a malformed value raises a 400 error."""
+        exchange = self._exchange
+        length = exchange.length
+        if length == -1:
+            length = exchange.length = parse_content_length(self.headers.get_raw("content-length"))
+        return length
 
     # -- content negotiation (asgikit.headers.accept) ------------------------------------
 

@@ -41,6 +41,7 @@ class Exchange(ResponseState):
         "extras",
         "headers",
         "inbound",
+        "length",
         "max_body_size",
         "max_query_params",
         "proxied",
@@ -66,6 +67,8 @@ class Exchange(ResponseState):
         self.authority: tuple[str, int] | None = None
         # Whether asgikit.proxies.apply_forwarded() has run over this scope.
         self.proxied = False
+        # Content-Length, parsed once (-1: not parsed yet; None: absent).
+        self.length: int | None = -1
 
     def get_inbound(self) -> Inbound:
         inbound = self.inbound
