@@ -194,7 +194,10 @@ class UnsupportedScopeError(AsgikitError, TypeError):
 class ExtensionUnavailableError(AsgikitError, RuntimeError):
     """A call needs an ASGI extension that the server does not offer for this request
     (``http.response.trailers`` on HTTP/1.1 with hypercorn, ...); the message names it.
-    Look before calling with ``request.server_extensions``. Since 0.2.0."""
+    Look before calling with ``request.server_extensions``.
+
+    .. versionadded:: 0.2.0
+    """
 
 
 class StateError(AsgikitError, RuntimeError):

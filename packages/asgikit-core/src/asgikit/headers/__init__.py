@@ -218,7 +218,7 @@ class MutableHeaders(MutableMapping[str, str]):
     (:class:`~asgikit.errors.HeaderValueError`); once the response has started every
     change raises :class:`~asgikit.errors.ResponseStateError`.
 
-    Changed in 0.2: a full :class:`collections.abc.MutableMapping` (iteration, ``keys``,
+    .. versionchanged:: 0.2.0 a full :class:`collections.abc.MutableMapping` (iteration, ``keys``,
     ``values``, ``pop``, ``update``, ...); ``items()`` and ``len()`` count names, no
     longer lines (:meth:`multi_items` gives the lines); ``del`` of an absent name
     raises :class:`KeyError`; :meth:`set` keeps the position of the name's first line.

@@ -48,7 +48,8 @@ def parse_urlencoded(
     An ``encoding`` that is not ASCII-compatible (UTF-16, EBCDIC) cannot spell the
     ``&``, ``=``, ``+`` and ``%`` the format is made of, so with one the unescaped bytes
     are read as ASCII and only the ``%XX`` runs are decoded with ``encoding``.
-    Changed in 0.2: raw non-ASCII bytes next to escapes are no longer decoded twice.
+
+    .. versionchanged:: 0.2.0 raw non-ASCII bytes next to escapes are no longer decoded twice.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     result: MultiValueDict[str] = MultiValueDict()

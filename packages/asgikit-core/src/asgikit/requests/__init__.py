@@ -687,7 +687,8 @@ class Request:
         never races a body reader. The server reports a disconnect on ``receive()`` once
         the response is sent too (the ASGI spec), so after responding this is true.
         HTTP only: on a WebSocket scope it raises :class:`UnsupportedScopeError`.
-        Since 0.2.0.
+
+        .. versionadded:: 0.2.0
         """
         self._check_http("is_disconnected()")
         exchange = self._exchange
@@ -703,7 +704,8 @@ class Request:
         when nobody reads them; past that the unread body is dropped and a later read
         raises :class:`BodyStateError`), and cancelling the wait loses no message.
         HTTP only: on a WebSocket scope it raises :class:`UnsupportedScopeError`.
-        Since 0.2.0.
+
+        .. versionadded:: 0.2.0
         """
         self._check_http("wait_disconnected()")
         gone = asyncio.get_running_loop().create_future()
@@ -722,7 +724,9 @@ class Request:
     def server_extensions(self) -> Mapping[str, Any]:
         """The ASGI extensions the server offers for this request (``scope["extensions"]``),
         read-only: ``"http.response.early_hint" in request.server_extensions``.
-        Since 0.2.0."""
+
+        .. versionadded:: 0.2.0
+        """
         extensions: dict[str, Any] | None = self._scope.get("extensions")
         return MappingProxyType(extensions or {})
 
@@ -735,7 +739,9 @@ class Request:
         not offer the extension for this request (hints are only ever a help, so a
         server without them is not an error). Before the response starts only, else
         :class:`ResponseStateError`; a link with CR, LF or NUL raises
-        :class:`HeaderValueError`, whatever the server. Since 0.2.0.
+        :class:`HeaderValueError`, whatever the server.
+
+        .. versionadded:: 0.2.0
         """
         if self._exchange.phase is not ResponsePhase.NEW:
             raise self._exchange.refusal("send early hints")

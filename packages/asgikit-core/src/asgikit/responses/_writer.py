@@ -144,7 +144,9 @@ class ResponseWriter:
 
     Made with ``trailers=True``, the response announces trailer fields (ASGI
     ``http.response.trailers``): :meth:`send_trailers` ends the body and sends them, and
-    a block that ends without calling it sends none. Since 0.2.0.
+    a block that ends without calling it sends none.
+
+    .. versionadded:: 0.2.0
 
     ``watch(on_gone)`` starts watching for the client's disconnect, calls ``on_gone`` in
     the task that sees it, and returns the function that stops the watch. While the
@@ -229,7 +231,9 @@ class ResponseWriter:
         its block, once. A name or value with CR, LF or NUL raises
         :class:`~asgikit.errors.HeaderValueError` before anything is sent. The server
         passes trailers on only to a client that sent ``TE: trailers`` (RFC 9110 §6.5.1).
-        Since 0.2.0."""
+
+        .. versionadded:: 0.2.0
+        """
         if not self._trailers:
             raise ResponseStateError(
                 "cannot send trailers: the response was started without trailers=True"

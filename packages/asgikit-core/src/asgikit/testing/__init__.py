@@ -201,7 +201,9 @@ def export_problems(
 
     ``unexported`` names public-looking helpers the module imports for its own use and
     deliberately does not export; each must still be there, so a stale entry is reported.
-    Raises whatever importing ``module_name`` raises. Since 0.2.0.
+    Raises whatever importing ``module_name`` raises.
+
+    .. versionadded:: 0.2.0
     """
     module = importlib.import_module(module_name)
     problems: list[str] = []
