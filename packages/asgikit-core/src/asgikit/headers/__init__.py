@@ -362,6 +362,12 @@ def parse_parameters(value: str) -> tuple[str, dict[str, str]]:
     without ``=`` are skipped. The cost is linear in ``len(value)`` whatever it holds:
     there is no backtracking, and every index only moves forward.
     """
+    return _scan_parameters(value, escapes=True)
+
+
+def _scan_parameters(value: str, *, escapes: bool) -> tuple[str, dict[str, str]]:
+    """:func:`parse_parameters`, with ``escapes=False`` for the WHATWG form-data rule
+    (a backslash in a quoted string is itself); the two agree on any value without one."""
     semi = value.find(";")
     if semi < 0:
         return value.strip().lower(), {}
@@ -388,7 +394,13 @@ def parse_parameters(value: str) -> tuple[str, dict[str, str]]:
         while pos < end and value[pos] in " \t":
             pos += 1
         if pos < end and value[pos] == '"':
-            text, pos = _quoted_string(value, pos + 1)
+            if escapes:
+                text, pos = _quoted_string(value, pos + 1)
+            else:
+                close = value.find('"', pos + 1)
+                if close < 0:
+                    close = end
+                text, pos = value[pos + 1 : close], min(close + 1, end)
             if next_semi != -1 and next_semi < pos:
                 next_semi = value.find(";", pos)
             pos = end if next_semi < 0 else next_semi

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
-from asgikit.headers import parse_parameters
+from asgikit.headers import _scan_parameters, parse_parameters
 
 __all__ = [
     "ContentDisposition",
@@ -109,7 +109,7 @@ def parse_content_disposition(value: str, *, form_data: bool = False) -> Content
             else:
                 params[key] = text
         return ContentDisposition(kind, params)
-    kind, params = _form_parameters(value)
+    kind, params = _scan_parameters(value, escapes=False)
     for key in [key for key in params if key.endswith("*")]:
         del params[key]
     for key in ("name", "filename"):
@@ -117,52 +117,6 @@ def parse_content_disposition(value: str, *, form_data: bool = False) -> Content
         if text is not None and "%" in text:
             params[key] = text.replace("%0D", "\r").replace("%0A", "\n").replace("%22", '"')
     return ContentDisposition(kind, params)
-
-
-def _form_parameters(value: str) -> tuple[str, dict[str, str]]:
-    """:func:`asgikit.headers.parse_parameters` without escapes in quoted strings (the
-    WHATWG form-data rule): the same scan, and the same answer on any value without a
-    backslash. Every index only moves forward: linear."""
-    semi = value.find(";")
-    if semi < 0:
-        return value.strip().lower(), {}
-    main = value[:semi].strip().lower()
-    params: dict[str, str] = {}
-    end = len(value)
-    pos = semi
-    # As in parse_parameters: the next '=' and ';' are searched again only once passed.
-    eq = next_semi = -2
-    while pos < end:
-        pos += 1  # past ';'
-        if eq != -1 and eq < pos:
-            eq = value.find("=", pos)
-        if next_semi != -1 and next_semi < pos:
-            next_semi = value.find(";", pos)
-        if eq < 0:
-            break
-        if 0 <= next_semi < eq:
-            pos = next_semi
-            continue
-        name = value[pos:eq].strip().lower()
-        pos = eq + 1
-        while pos < end and value[pos] in " \t":
-            pos += 1
-        if pos < end and value[pos] == '"':
-            close = value.find('"', pos + 1)
-            if close < 0:
-                close = end
-            text = value[pos + 1 : close]
-            pos = min(close + 1, end)
-            if next_semi != -1 and next_semi < pos:
-                next_semi = value.find(";", pos)
-            pos = end if next_semi < 0 else next_semi
-        else:
-            stop = end if next_semi < 0 else next_semi
-            text = value[pos:stop].strip()
-            pos = stop
-        if name and name not in params:
-            params[name] = text
-    return main, params
 
 
 # RFC 8187 §3.2.1: attr-char = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "."
