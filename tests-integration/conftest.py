@@ -181,7 +181,16 @@ def _wait_ready(running: RunningServer, timeout: float = READY_TIMEOUT) -> None:
                     f"{running.server} printed {marker!r} but port {running.port} refuses "
                     f"connections ({exc}): " + _server_output(running)
                 ) from None
-            time.sleep(0.05)
+            # Between attempts, wait on the one thing that ends the wait early: the
+            # server exiting.
+            try:
+                status = running.process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(
+                f"{running.server} exited (status {status}) before it accepted a "
+                "connection: " + _server_output(running)
+            ) from None
 
 
 @pytest.fixture

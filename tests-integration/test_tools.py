@@ -725,7 +725,7 @@ def test_a_server_that_exits_shows_its_output() -> None:
 
 def test_a_server_that_never_gets_ready_shows_its_output() -> None:
     conftest = _conftest()
-    code = "import time; print('Started server process'); time.sleep(120)"
+    code = "import signal; print('Started server process', flush=True); signal.pause()"
     running = _fake_server(conftest, code)
     try:
         with pytest.raises(TimeoutError) as caught:
@@ -743,12 +743,12 @@ def test_a_burst_of_start_up_lines_is_read_to_the_ready_line() -> None:
     conftest = _conftest()
     port = conftest.free_port()
     code = (
-        "import socket, sys, time\n"
+        "import signal, socket, sys\n"
         f"s = socket.create_server(('127.0.0.1', {port}))\n"
         "sys.stdout.write('INFO: Started server process\\nINFO: Waiting for application "
         "startup.\\nINFO: Uvicorn running on http://127.0.0.1\\n')\n"
         "sys.stdout.flush()\n"
-        "time.sleep(120)\n"
+        "signal.pause()\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
