@@ -17,7 +17,7 @@ import httpx2
 
 from asgikit.asgi import ASGIApp, Message, Receive, Scope, Send
 
-from ._errors import ClientGoneError, ProtocolViolationError
+from ._errors import AppTimeoutError, ClientGoneError, ProtocolViolationError
 from ._server import Outbox, Server, wait_task
 
 EXCHANGE_KEY = "asgikit.exchange"
@@ -109,9 +109,14 @@ class _Body(httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         exchange = self._exchange
         while not exchange.response_complete:
-            message = await exchange.outbox.next(
-                "the app sent no more of the response body", exchange.timeout
-            )
+            try:
+                message = await exchange.outbox.next(
+                    "the app sent no more of the response body", exchange.timeout
+                )
+            except AppTimeoutError:
+                # Reported once: the app is stopped now, not waited for again on close.
+                self._task.cancel()
+                raise
             if message is None:
                 self._raise_app_error()
                 raise ProtocolViolationError(
@@ -135,6 +140,9 @@ class _Body(httpx2.AsyncByteStream):
     async def aclose(self) -> None:
         exchange = self._exchange
         exchange.leave()
+        if self._task.cancelled() or self._task.cancelling():
+            await asyncio.wait({self._task})
+            return
         await wait_task(
             self._task,
             "the app did not finish after the client "
@@ -267,7 +275,10 @@ def _sender(exchange: Exchange, server: Server) -> Send:
             allowed = " or ".join(expected) or "nothing (the response is complete)"
             raise ProtocolViolationError(f"Expected ASGI message {allowed}, but got {kind!r}")
         if kind == "http.response.early_hint":
-            exchange.early_hints.append([str(link) for link in message.get("links", [])])
+            # "links (Iterable[bytes])" (ASGI HTTP spec, early hints extension).
+            exchange.early_hints.append(
+                [bytes(link).decode("latin-1") for link in message.get("links", [])]
+            )
             exchange.outbox.put(message)
         elif kind == "http.response.start":
             started = True

@@ -79,7 +79,9 @@ class WebSocketSession:
             raise ProtocolViolationError(
                 f"Expected ASGI message {' or '.join(allowed)}, but got {kind!r}"
             )
-        if kind == "websocket.close" and self._accepted:
+        if kind == "websocket.accept":
+            self._accepted = True
+        elif kind == "websocket.close" and self._accepted:
             self._app_closed = True
             code = int(message.get("code", 1000))
             reason = str(message.get("reason") or "")
@@ -106,7 +108,6 @@ class WebSocketSession:
             raise WebSocketDenied(403, [], b"")
         kind = message["type"]
         if kind == "websocket.accept":
-            self._accepted = True
             self.subprotocol = message.get("subprotocol")
             self.headers = [(bytes(n), bytes(v)) for n, v in message.get("headers", [])]
             return

@@ -1,0 +1,154 @@
+"""Server-Sent Events: the parser against a model of the WHATWG rules, fed whole and in
+every split, and the event stream of a live endless app, closed mid-stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asgikit.asgi import Receive, Scope, Send
+from asgikit.requests import Request
+from asgikit.responses import ServerSentEvent as Outgoing
+from asgikit.testclient import EventStreamParser, ServerSentEvent, TestClient
+
+
+def parse(*chunks: bytes) -> list[ServerSentEvent]:
+    parser = EventStreamParser()
+    return [event for chunk in chunks for event in parser.feed(chunk)]
+
+
+def E(data: str, event: str = "message", id: str = "", retry: int | None = None) -> ServerSentEvent:
+    return ServerSentEvent(event, data, id, retry)
+
+
+def test_fields_as_eventsource_reads_them() -> None:
+    stream = (
+        b"\xef\xbb\xbf: a comment\n"
+        b"event: greet\ndata: hello\ndata:  two spaces\ndata\nid: 7\nretry: 1500\n\n"
+        b"data:no space\nunknown: x\nretry: 15x\n\n"
+        b"id: bad\x00id\ndata: keeps 7\n\n"
+        b"event: empty\n\n"
+        b"data: after an empty event\n\n"
+        b"id\ndata: id cleared\n\n"
+        b"data: never dispatched"
+    )
+    assert parse(stream) == [
+        E("hello\n two spaces\n", "greet", "7", 1500),
+        E("no space", id="7", retry=1500),
+        E("keeps 7", id="7", retry=1500),
+        E("after an empty event", id="7", retry=1500),
+        E("id cleared", id="", retry=1500),
+    ]
+
+
+def test_line_ends_cr_lf_and_crlf_even_split_between_chunks() -> None:
+    expected = [E("a"), E("b"), E("c")]
+    assert parse(b"data: a\r\n\r\ndata: b\r\rdata: c\n\n") == expected
+    assert parse(b"data: a\r", b"\n\r", b"\ndata: b\r", b"\rdata: c\n", b"\n") == expected
+
+
+def test_only_a_leading_bom_is_dropped_and_bad_utf8_is_replaced() -> None:
+    assert parse(b"\xef\xbb", b"\xbfdata: x\n\n") == [E("x")]
+    assert parse(b"data: \xef\xbb\xbfx\n\n") == [E("\ufeffx")]
+    assert parse(b"data: \xff\n\n") == [E("\ufffd")]
+
+
+# A model of the spec, line based, to compare with the character-by-character parser.
+def model(stream: bytes) -> list[ServerSentEvent]:
+    text = stream.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = lines[:-1]  # the last piece has no line end: never processed
+    events, data, event, last_id, retry = [], [], "", "", None
+    for line in lines:
+        if line == "":
+            if data:
+                events.append(ServerSentEvent(event or "message", "\n".join(data), last_id, retry))
+            data, event = [], ""
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ") if ":" in line else ""
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+        elif name == "id" and "\0" not in value:
+            last_id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            retry = int(value)
+    return events
+
+
+LINES = st.lists(
+    st.sampled_from(
+        [b"data: x", b"data:y", b"data", b"event: e", b"id: 1", b"id", b"retry: 9",
+         b"retry: no", b": c", b"", b"data: \xc3\xa9", b"odd", b"\xef\xbb\xbfdata: z"]
+    )
+)  # fmt: skip
+ENDS = st.sampled_from([b"\n", b"\r", b"\r\n"])
+
+
+@given(st.lists(st.tuples(LINES, ENDS)), st.booleans())
+def test_the_parser_agrees_with_the_model_in_every_split(
+    groups: list[tuple[list[bytes], bytes]], bom: bool
+) -> None:
+    stream = (b"\xef\xbb\xbf" if bom else b"") + b"".join(
+        end.join(lines) + end for lines, end in groups
+    )
+    expected = model(stream)
+    assert parse(stream) == expected
+    for offset in range(len(stream) + 1):
+        assert parse(stream[:offset], stream[offset:]) == expected
+    assert parse(*(stream[i : i + 1] for i in range(len(stream)))) == expected
+
+
+async def test_an_endless_asgikit_event_stream_is_read_then_closed() -> None:
+    closed: list[str] = []
+    step = asyncio.Event()
+
+    async def ticks() -> AsyncIterator[Outgoing]:
+        n = 0
+        try:
+            while True:
+                n += 1
+                yield Outgoing(f"tick {n}\nsecond line", event="tick", id=str(n), retry=3000)
+                await step.wait()
+                step.clear()
+        finally:
+            closed.append("ticks")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        await request.respond_event_stream(ticks(), ping_interval=None)
+
+    async with TestClient(app) as client:
+        async with client.sse("/events") as events:
+            assert events.response.headers["content-type"].startswith("text/event-stream")
+            first = await events.receive()
+            step.set()
+            second = await anext(events)
+        assert first == ServerSentEvent("tick", "tick 1\nsecond line", "1", 3000)
+        assert second.id == "2"
+        # The EventSource went away: the app saw it, closed its generator and returned.
+        assert closed == ["ticks"]
+        assert events.exchange.client_left and events.exchange.finished
+
+
+async def test_a_finite_stream_ends_the_iteration() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send(
+            {"type": "http.response.start", "status": 200,
+             "headers": [(b"content-type", b"text/event-stream")]}
+        )  # fmt: skip
+        await send({"type": "http.response.body", "body": b"data: 1\n\nda", "more_body": True})
+        await send({"type": "http.response.body", "body": b"ta: 2\n\n"})
+
+    async with TestClient(app) as client, client.sse("/") as events:
+        assert [event.data async for event in events] == ["1", "2"]
+        assert not events.exchange.client_left
