@@ -3,14 +3,13 @@ and a websocket echo, through the wheel's TestClient."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from asgikit.asgi import Receive, Scope, Send
 from asgikit.testclient import TestClient
 
 from .harness import Info, check, main
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "websocket":
         await receive()
         await send({"type": "websocket.accept"})

@@ -10,7 +10,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 async def check() -> None:
     async with TestClient(app, spec_version="2.3", timeout=1.0) as client:
         status: int = (await client.get("/")).status_code
-        async with client.sse("/events") as events:
+        async with client.event_stream("/events") as events:
             async for event in events:
                 first: ServerSentEvent = event
                 print(first.data, status)

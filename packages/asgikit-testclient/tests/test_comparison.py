@@ -8,7 +8,9 @@ joined with a timeout), so no test here can hang.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -71,7 +73,7 @@ class EndlessEvents:
 async def test_this_client_reads_an_endless_stream_and_the_app_sees_the_close() -> None:
     app = EndlessEvents()
     async with TestClient(app) as client:
-        async with client.sse("/") as events:
+        async with client.event_stream("/") as events:
             assert [(await anext(events)).data for _ in range(3)] == ["1", "2", "3"]
         assert app.disconnected
 
@@ -108,7 +110,7 @@ async def silent(scope: Scope, receive: Receive, send: Send) -> None:
 
 async def test_this_client_bounds_a_silent_app() -> None:
     async with TestClient(silent, timeout=0.01) as client:
-        with pytest.raises(AppTimeoutError, match="the app sent no http.response.start"):
+        with pytest.raises(AppTimeoutError, match=re.escape("the app sent no http.response.start")):
             await client.get("/")
 
 
@@ -117,6 +119,7 @@ class Silent:
 
     def __init__(self) -> None:
         self.started = threading.Event()
+        self.release: Callable[[], object] = lambda: None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop, go = asyncio.get_running_loop(), asyncio.Event()
@@ -160,9 +163,7 @@ async def websocket_or_http(scope: Scope, receive: Receive, send: Send) -> None:
 async def test_httpx_asgitransport_has_no_websockets() -> None:
     transport = httpx.ASGITransport(websocket_or_http)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        response = await client.get(
-            "/", headers={"upgrade": "websocket", "connection": "upgrade"}
-        )
+        response = await client.get("/", headers={"upgrade": "websocket", "connection": "upgrade"})
     # The upgrade request reaches the app as plain HTTP.
     assert (response.status_code, response.text) == (426, "http")
 
@@ -229,9 +230,11 @@ async def test_this_client_returns_the_denial_response() -> None:
 def test_starlette_testclient_returns_the_denial_response() -> None:
     from starlette.testclient import WebSocketDenialResponse
 
-    with pytest.raises(WebSocketDenialResponse) as denied:
-        with StarletteTestClient(deny).websocket_connect("/"):
-            pass  # pragma: no cover
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        StarletteTestClient(deny).websocket_connect("/"),
+    ):
+        pass  # pragma: no cover
     assert (denied.value.status_code, denied.value.content) == (401, b"no token")
 
 
@@ -261,9 +264,8 @@ async def lifespan_or_http(scope: Scope, receive: Receive, send: Send) -> None:
 
 async def test_this_client_runs_lifespan_and_plays_any_server() -> None:
     loop = id(asyncio.get_running_loop())
-    async with TestClient(lifespan_or_http, spec_version="2.3") as client:
-        async with client.lifespan():
-            seen = eval((await client.get("/")).text)
+    async with TestClient(lifespan_or_http, spec_version="2.3") as client, client.lifespan():
+        seen = eval((await client.get("/")).text)
     assert seen[:2] == ("yes", "2.3")
     assert "websocket.http.response" in seen[2]
     assert seen[3] == loop  # the app runs in the test's event loop

@@ -3,6 +3,7 @@ reported with the app's message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,7 +54,8 @@ async def test_startup_and_shutdown_run_around_the_block_with_state() -> None:
 async def test_a_failed_startup_raises_with_the_apps_message() -> None:
     @asynccontextmanager
     async def broken() -> AsyncIterator[None]:
-        raise ConnectionError("database unreachable")
+        if len(log) >= 0:  # always: the generator must still be one
+            raise ConnectionError("database unreachable")
         yield  # pragma: no cover
 
     async with TestClient(make_app(Lifespan(broken))) as client:
@@ -95,7 +97,7 @@ async def test_a_startup_that_never_answers_times_out() -> None:
         await receive()
 
     async with TestClient(app, timeout=0.01) as client:
-        with pytest.raises(AppTimeoutError, match="did not answer lifespan.startup"):
+        with pytest.raises(AppTimeoutError, match=re.escape("did not answer lifespan.startup")):
             async with client.lifespan():
                 pass  # pragma: no cover
 

@@ -62,7 +62,10 @@ def model(stream: bytes) -> list[ServerSentEvent]:
     text = text.removeprefix("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = lines[:-1]  # the last piece has no line end: never processed
-    events, data, event, last_id, retry = [], [], "", "", None
+    events: list[ServerSentEvent] = []
+    data: list[str] = []
+    event, last_id = "", ""
+    retry: int | None = None
     for line in lines:
         if line == "":
             if data:
@@ -127,7 +130,7 @@ async def test_an_endless_asgikit_event_stream_is_read_then_closed() -> None:
         await request.respond_event_stream(ticks(), ping_interval=None)
 
     async with TestClient(app) as client:
-        async with client.sse("/events") as events:
+        async with client.event_stream("/events") as events:
             assert events.response.headers["content-type"].startswith("text/event-stream")
             first = await events.receive()
             step.set()
@@ -149,6 +152,30 @@ async def test_a_finite_stream_ends_the_iteration() -> None:
         await send({"type": "http.response.body", "body": b"data: 1\n\nda", "more_body": True})
         await send({"type": "http.response.body", "body": b"ta: 2\n\n"})
 
-    async with TestClient(app) as client, client.sse("/") as events:
+    async with TestClient(app) as client, client.event_stream("/") as events:
         assert [event.data async for event in events] == ["1", "2"]
         assert not events.exchange.client_left
+
+
+async def test_httpx2_eventsource_differs_from_a_browser_where_this_parser_does_not() -> None:
+    """Why the client parses events itself: httpx2's ``EventSource`` (which also works
+    over this client's streaming transport) keeps a leading BOM in the first field name,
+    dispatches an event that has no data, and takes a retry that is not all digits."""
+    import httpx2
+
+    body = b"\xef\xbb\xbfdata: a\n\nevent: x\n\nretry: +15\ndata: c\n\n"
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        headers = [(b"content-type", b"text/event-stream")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async with TestClient(app) as client:
+        async with client.stream("GET", "/") as response:
+            theirs = [(e.event, e.data, e.retry) async for e in httpx2.EventSource(response)]
+        async with client.event_stream("/") as events:
+            ours = [(e.event, e.data, e.retry) async for e in events]
+    assert theirs == [("x", "", None), ("message", "c", 15)]
+    assert ours == [("message", "a", None), ("message", "c", None)]
+    assert [(e.event, e.data, e.retry) for e in model(body)] == ours

@@ -31,7 +31,11 @@ class Ticker:
             while not waiter.done():
                 self.produced += 1
                 await send(
-                    {"type": "http.response.body", "body": b"%d," % self.produced, "more_body": True}
+                    {
+                        "type": "http.response.body",
+                        "body": b"%d," % self.produced,
+                        "more_body": True,
+                    }
                 )
                 gate = asyncio.ensure_future(self.go.wait())
                 await asyncio.wait({gate, waiter}, return_when=asyncio.FIRST_COMPLETED)

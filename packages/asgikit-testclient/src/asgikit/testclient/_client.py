@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Unpack
 
@@ -20,7 +20,7 @@ from ._server import DEFAULT_TIMEOUT, Outbox, Server, ServerOptions, wait_task
 from ._sse import EventStream
 from ._websocket import WebSocketSession, websocket_scope
 
-Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+Headers = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
 async def _chunks(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
@@ -48,7 +48,7 @@ class TestClient(httpx2.AsyncClient):
         base_url: str = "http://testserver",
         timeout: float = DEFAULT_TIMEOUT,
         headers: Headers | None = None,
-        cookies: Mapping[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
         **server: Unpack[ServerOptions],
@@ -68,7 +68,7 @@ class TestClient(httpx2.AsyncClient):
     # -- Server-Sent Events ------------------------------------------------------------
 
     @asynccontextmanager
-    async def sse(
+    async def event_stream(
         self,
         url: str,
         *,
@@ -77,10 +77,13 @@ class TestClient(httpx2.AsyncClient):
         params: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[EventStream]:
-        """Open an event stream: ``async with client.sse("/events") as events``.
+        """Open an event stream: ``async with client.event_stream("/events") as events``.
 
-        Sends ``Accept: text/event-stream``; yields an :class:`EventStream` to iterate.
-        Leaving the block early is the browser closing the EventSource."""
+        Sends ``Accept: text/event-stream``; yields an :class:`EventStream` to iterate,
+        whose events are parsed as a browser's EventSource does (httpx2's own ``sse()``
+        works over this client too, but dispatches events without data, keeps a leading
+        BOM and takes ``retry: +15``). Leaving the block early is the browser closing
+        the EventSource: the app sees ``http.disconnect``."""
         request = self.build_request(
             method,
             url,
@@ -113,7 +116,7 @@ class TestClient(httpx2.AsyncClient):
             method,
             url,
             content=_chunks(body),
-            headers=headers,
+            headers=_pairs(headers),
             extensions={LEAVE_KEY: True},
             timeout=timeout if timeout is not None else httpx2.USE_CLIENT_DEFAULT,
         )
@@ -230,4 +233,3 @@ def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
 
 
 __all__ = ["TestClient"]
-

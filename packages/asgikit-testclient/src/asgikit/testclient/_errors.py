@@ -15,10 +15,12 @@ def describe_messages(messages: Sequence[Message], *, limit: int = 20) -> str:
         return "  (nothing)"
     lines = []
     for message in messages[-limit:]:
-        shown = {}
+        shown: dict[str, object] = {}
         for key, value in message.items():
-            if isinstance(value, bytes | str) and len(value) > 60:
-                value = value[:60] + (b"..." if isinstance(value, bytes) else "...")
+            if isinstance(value, bytes) and len(value) > 60:
+                value = value[:60] + b"..."
+            elif isinstance(value, str) and len(value) > 60:
+                value = value[:60] + "..."
             shown[key] = value
         lines.append(f"  {shown!r}")
     skipped = len(messages) - limit

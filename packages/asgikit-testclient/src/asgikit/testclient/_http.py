@@ -203,7 +203,9 @@ class StreamingASGITransport(httpx2.AsyncBaseTransport):
         await self.server.close()
 
 
-async def _run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> None:
+async def _run(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, exchange: Exchange
+) -> None:
     try:
         await app(scope, receive, send)
     except Exception as exc:

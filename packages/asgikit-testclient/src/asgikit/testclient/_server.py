@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -85,10 +86,9 @@ class Server:
         for task in list(self.tasks):
             task.cancel()
         for task in list(self.tasks):
-            try:
+            # Cancelled on purpose; what it raised was reported or kept in its exchange.
+            with contextlib.suppress(BaseException):
                 await task
-            except BaseException:  # noqa: S110 - already reported or cancelled on purpose
-                pass
 
 
 class Outbox:
@@ -118,7 +118,9 @@ class Outbox:
             raise AppTimeoutError(what, timeout=timeout, sent=self.sent) from None
 
 
-async def wait_task(task: asyncio.Task[None], what: str, timeout: float, sent: list[Message]) -> None:
+async def wait_task(
+    task: asyncio.Task[None], what: str, timeout: float, sent: list[Message]
+) -> None:
     """Wait for the app task to end, bounded; cancel it and fail the test past the bound."""
     if task.done():
         return

@@ -136,9 +136,7 @@ class WebSocketSession:
 
     async def _finish(self) -> None:
         assert self._task is not None
-        await wait_task(
-            self._task, "the websocket handler did not return", self.timeout, self.sent
-        )
+        await wait_task(self._task, "the websocket handler did not return", self.timeout, self.sent)
         await self._raise_app_error()
 
     # -- the test's side -------------------------------------------------------------
