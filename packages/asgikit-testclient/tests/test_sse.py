@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.requests import Request
 from asgikit.responses import ServerSentEvent as Outgoing
-from asgikit.testclient import EventStreamParser, ServerSentEvent, TestClient
+from asgikit.testclient import AppTimeoutError, EventStreamParser, ServerSentEvent, TestClient
 
 
 def parse(*chunks: bytes) -> list[ServerSentEvent]:
@@ -179,3 +180,18 @@ async def test_httpx2_eventsource_differs_from_a_browser_where_this_parser_does_
     assert theirs == [("x", "", None), ("message", "c", 15)]
     assert ours == [("message", "a", None), ("message", "c", None)]
     assert [(e.event, e.data, e.retry) for e in model(body)] == ours
+
+
+async def test_a_receive_takes_its_own_timeout_and_lists_what_was_sent() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        headers = [(b"content-type", b"text/event-stream")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"data: 1\n\n", "more_body": True})
+        await asyncio.Event().wait()
+
+    async with TestClient(app) as client, client.event_stream("/") as events:
+        assert (await events.receive(timeout=0.01)).data == "1"
+        with pytest.raises(AppTimeoutError, match=r"within 0\.01 s") as timeout:
+            await events.receive(timeout=0.01)
+        assert b"data: 1\n\n" in [m.get("body") for m in timeout.value.sent]

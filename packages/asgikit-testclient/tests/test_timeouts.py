@@ -86,6 +86,19 @@ async def test_long_bodies_are_cut_in_the_message() -> None:
     assert "y" * 61 not in message and "y" * 60 + "..." in message
 
 
+async def test_long_text_is_cut_in_the_message_too() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept", "subprotocol": "p" * 100})
+        await asyncio.Event().wait()
+
+    async with TestClient(app, timeout=0.01) as client:
+        with pytest.raises(AppTimeoutError) as timeout:
+            async with client.websocket_connect("/", subprotocols=["p" * 100]) as ws:
+                await ws.receive()
+    assert "p" * 60 + "..." in str(timeout.value)
+
+
 async def test_tasks_left_running_are_cancelled_when_the_client_closes() -> None:
     cancelled: list[bool] = []
 

@@ -69,7 +69,9 @@ async def test_the_websocket_scope_is_complete() -> None:
 
     async with (
         TestClient(app, root_path="/api") as client,
-        client.websocket_connect("/ws?room=1", subprotocols=["a", "b"]),
+        client.websocket_connect(
+            "/ws?room=1", subprotocols=["a", "b"], headers=[("x-list", "1"), ("x-list", "2")]
+        ),
     ):
         pass
     scope = scopes[0]
@@ -81,6 +83,7 @@ async def test_the_websocket_scope_is_complete() -> None:
     headers = dict(scope["headers"])
     assert headers[b"upgrade"] == b"websocket"
     assert headers[b"sec-websocket-protocol"] == b"a, b"
+    assert [v for n, v in scope["headers"] if n == b"x-list"] == [b"1", b"2"]
     assert "websocket.http.response" in scope["extensions"]
     assert scope["asgi"]["spec_version"] == "2.4"
 
@@ -273,3 +276,56 @@ async def test_sends_after_the_close_raise_under_2_4_and_are_dropped_under_2_3()
         async with TestClient(app, spec_version=version) as client, client.websocket_connect("/"):
             pass
     assert results == ["raised", "dropped"]
+
+
+async def test_a_denial_body_in_parts_and_an_unfinished_denial() -> None:
+    async def parts(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": b"a", "more_body": True})
+        await send({"type": "websocket.http.response.body", "body": b"b"})
+
+    async def unfinished(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": b"a", "more_body": True})
+
+    async def accept_while_denying(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": []})
+        await send({"type": "websocket.accept"})
+
+    async with TestClient(parts) as client:
+        with pytest.raises(WebSocketDenied) as denied:
+            async with client.websocket_connect("/"):
+                pass  # pragma: no cover
+        assert (denied.value.status, denied.value.body) == (400, b"ab")
+    async with TestClient(unfinished) as client:
+        with pytest.raises(ProtocolViolationError, match="before its denial body ended"):
+            async with client.websocket_connect("/"):
+                pass  # pragma: no cover
+    async with TestClient(accept_while_denying) as client:
+        with pytest.raises(
+            ProtocolViolationError,
+            match=re.escape("websocket.http.response.body, but got 'websocket.accept'"),
+        ):
+            async with client.websocket_connect("/"):
+                pass  # pragma: no cover
+
+
+async def test_after_the_close_every_receive_says_disconnect_and_a_late_send_is_not_raised() -> (
+    None
+):
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        seen.append(await receive())
+        seen.append(await receive())
+        # Uncaught: the client had closed, so close() does not re-raise it.
+        await send({"type": "websocket.send", "text": "late"})
+
+    async with TestClient(app) as client, client.websocket_connect("/") as ws:
+        await ws.close(1001)
+    assert seen == [{"type": "websocket.disconnect", "code": 1001, "reason": ""}] * 2

@@ -153,8 +153,13 @@ class TestClient(httpx2.AsyncClient):
         ]
         if offered:
             handshake.append(("sec-websocket-protocol", ", ".join(offered)))
-        request = self.build_request(
-            "GET", url, headers=[*handshake, *_pairs(headers)], params=params
+        request = self.build_request("GET", url, params=params)
+        # httpx joins repeated names into one line when it merges headers; a scope keeps
+        # each line, so they are set here, replacing the client's defaults of that name.
+        pairs = [*handshake, *_pairs(headers)]
+        names = {name.lower() for name, _ in pairs}
+        request.headers = httpx2.Headers(
+            [(n, v) for n, v in request.headers.multi_items() if n.lower() not in names] + pairs
         )
         session = WebSocketSession(
             self.app,

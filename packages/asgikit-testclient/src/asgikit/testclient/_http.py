@@ -123,8 +123,7 @@ class _Body(httpx2.AsyncByteStream):
                     "the app returned before the response body was complete "
                     "(no http.response.body with more_body=False)"
                 )
-            if message["type"] != "http.response.body":
-                continue
+            # After the start the sender lets only body messages through.
             body: bytes = message.get("body", b"")
             if not message.get("more_body", False):
                 exchange.response_complete = True

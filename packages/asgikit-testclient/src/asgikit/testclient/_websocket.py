@@ -50,6 +50,7 @@ class WebSocketSession:
         self.close_code: int | None = None
         self.close_reason = ""
         self._accepted = False
+        self._denying = False
         self._app_closed = False
 
     @property
@@ -69,10 +70,12 @@ class WebSocketSession:
             if self._server.spec_version == "2.4":
                 raise ClientGoneError(f"cannot send {kind}: the websocket is closed")
             return
-        if not self._accepted:
-            allowed: tuple[str, ...] = ("websocket.accept", "websocket.close")
+        if self._denying:
+            allowed: tuple[str, ...] = ("websocket.http.response.body",)
+        elif not self._accepted:
+            allowed = ("websocket.accept", "websocket.close")
             if self._server.offered("websocket.http.response"):
-                allowed += ("websocket.http.response.start", "websocket.http.response.body")
+                allowed += ("websocket.http.response.start",)
         else:
             allowed = ("websocket.send", "websocket.close")
         if kind not in allowed:
@@ -81,6 +84,8 @@ class WebSocketSession:
             )
         if kind == "websocket.accept":
             self._accepted = True
+        elif kind == "websocket.http.response.start":
+            self._denying = True
         elif kind == "websocket.close" and self._accepted:
             self._app_closed = True
             code = int(message.get("code", 1000))
@@ -120,6 +125,7 @@ class WebSocketSession:
         while True:
             part = await self._outbox.next("the app sent no more of its denial", self.timeout)
             if part is None:
+                await self._raise_app_error()
                 raise ProtocolViolationError("the app returned before its denial body ended")
             body += part.get("body", b"")
             if not part.get("more_body", False):
