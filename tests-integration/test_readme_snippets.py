@@ -3,7 +3,9 @@
 Each block is preceded by an HTML comment naming it (``<!-- snippet: name -->``,
 invisible when the Markdown is rendered). A block that defines an ASGI ``app`` is
 written to a file as it stands, served by a real uvicorn and answered by a real client;
-any other block is run with ``python``. Every named block needs a check below, and every
+a block that is a pytest test module (it defines ``test_*`` functions) is run with
+pytest in a subprocess, with pytest-asyncio in auto mode, and must pass; any other
+block is run with ``python``. Every named block needs a check below, and every
 block needs a name: a block nobody runs is not documentation.
 """
 
@@ -30,6 +32,7 @@ BLOCK = re.compile(
     r"^(?:<!-- snippet: (?P<name>[\w-]+) -->\n)?```python\n(?P<code>.*?)^```", re.M | re.S
 )
 APP = re.compile(r"^(async def app\(|app = )", re.M)
+TEST_MODULE = re.compile(r"^(async )?def test_", re.M)
 
 
 @dataclass
@@ -354,6 +357,30 @@ def _server_extensions(url: str, cwd: Path) -> None:
     assert response.text == "hinted: False; no trailers here"
 
 
+# -- asgikit-testclient: each block is a pytest module; the check counts what passed --
+
+
+def _passed(count: int) -> Check:
+    def check_output(output: str, cwd: Path) -> None:
+        assert re.search(rf"\b{count} passed\b", output), output
+        assert " failed" not in output and " error" not in output, output
+
+    return check_output
+
+
+for _name, _count in {
+    "testclient-http": 1,
+    "testclient-streaming": 1,
+    "testclient-sse": 1,
+    "testclient-disconnect": 1,
+    "testclient-websockets": 2,
+    "testclient-lifespan": 2,
+    "testclient-server": 2,
+    "testclient-timeouts": 1,
+}.items():
+    CHECKS[_name] = _passed(_count)
+
+
 # -- the tests ------------------------------------------------------------------------
 
 
@@ -377,7 +404,20 @@ def test_snippet_runs_as_written(
     if snippet.name in PREPARE:
         PREPARE[snippet.name](tmp_path)
     check = CHECKS[snippet.name]
-    if APP.search(snippet.code):
+    if TEST_MODULE.search(snippet.code):
+        (tmp_path / "snippet.py").rename(tmp_path / "test_snippet.py")
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", "test_snippet.py", "-q", "-W", "error",
+             "-p", "no:cacheprovider", "-o", "asyncio_mode=auto",
+             "-o", "asyncio_default_fixture_loop_scope=function"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert completed.returncode == 0, f"{snippet.where}:\n{completed.stdout}"
+        check(completed.stdout, tmp_path)
+    elif APP.search(snippet.code):
         running = serve("snippet:app", app_dir=tmp_path)
         check(running.url, tmp_path)
         assert "Traceback" not in "".join(running.log), "".join(running.log)
