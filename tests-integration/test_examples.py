@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import socket
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from asgikit.testclient import TestClient, exchange_of
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 RUN_LINE = re.compile(r"Run: uv run uvicorn (\w+):app --app-dir examples")
@@ -139,3 +142,51 @@ def test_router_dispatches_on_method_and_path(serve: Callable[..., Any]) -> None
         assert client.delete("/notes/1").status_code == 204
         assert client.get("/notes/1").status_code == 404
     stop(running)
+
+
+# -- in process, through asgikit-testclient: what a visitor does, and what the app did --
+
+
+def load_example(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_chat_room_in_process_members_talk_and_leave() -> None:
+    app = load_example("ws_chat").app
+    async with TestClient(app) as client, client.lifespan() as state:
+        async with client.websocket_connect("/ws") as ann:
+            async with client.websocket_connect("/ws") as bob:
+                await bob.send_json({"name": "bob", "text": "hi"})
+                assert await ann.receive_json() == {"name": "bob", "text": "hi"}
+                assert await bob.receive_json() == {"name": "bob", "text": "hi"}
+                assert len(state["room"]) == 2
+            # bob's handler ran to its end when he left: he is out of the room.
+            assert len(state["room"]) == 1
+            await ann.send_json({"name": "ann", "text": "alone"})
+            assert await ann.receive_json() == {"name": "ann", "text": "alone"}
+        assert state["room"] == set()
+
+
+async def test_sse_clock_in_process_visitor_who_leaves_ends_the_stream() -> None:
+    app = load_example("sse_clock").app
+    async with TestClient(app) as client, client.lifespan():
+        async with client.event_stream("/events") as events:
+            first = await anext(events)
+        assert (first.event, first.id) == ("tick", "1")
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", first.data)
+        exchange = events.exchange
+        assert exchange.client_left and exchange.finished and exchange.exception is None
+
+
+async def test_streaming_in_process_visitor_who_leaves_raises_nothing() -> None:
+    app = load_example("streaming").app
+    async with TestClient(app) as client, client.lifespan():
+        async with client.stream("GET", "/?count=100") as response:
+            lines = response.aiter_lines()
+            assert await anext(lines) == "line 1 of 100"
+        exchange = exchange_of(response)
+        assert exchange.client_left and exchange.finished and exchange.exception is None
