@@ -38,7 +38,9 @@ async def test_the_server_is_what_the_options_say() -> None:
         client=("10.0.0.1", 1234),
         extensions={},
     ) as client:
-        seen = (await client.get("/api/x")).json()
+        response = await client.get("/api/x")
+        seen = response.json()
+    assert response.http_version == "HTTP/2"
     assert seen == {
         "spec": "2.3",
         "http": "2",

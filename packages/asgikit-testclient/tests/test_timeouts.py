@@ -17,8 +17,15 @@ async def stalls_after_one_chunk(scope: Scope, receive: Receive, send: Send) -> 
     await asyncio.Event().wait()
 
 
+cancelled: list[str] = []
+
+
 async def never_starts(scope: Scope, receive: Receive, send: Send) -> None:
-    await asyncio.Event().wait()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        cancelled.append(scope["path"])
+        raise
 
 
 def test_the_default_bound() -> None:
@@ -28,7 +35,8 @@ def test_the_default_bound() -> None:
 async def test_a_response_that_never_starts() -> None:
     async with TestClient(never_starts, timeout=0.01) as client:
         with pytest.raises(AppTimeoutError) as timeout:
-            await client.get("/")
+            await client.get("/never")
+        assert cancelled == ["/never"]
     assert str(timeout.value) == (
         "the app sent no http.response.start within 0.01 s (timeout=0.01); "
         "the app had sent:\n  (nothing)"

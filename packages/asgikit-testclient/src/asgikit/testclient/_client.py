@@ -236,5 +236,3 @@ def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
         return list(headers.items())
     return list(headers)
 
-
-__all__ = ["TestClient"]

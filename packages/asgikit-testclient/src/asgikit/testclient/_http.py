@@ -66,6 +66,10 @@ def _timeout(request: httpx2.Request, server: Server) -> float:
     return float(read) if read is not None else server.timeout
 
 
+def _http_version(server: Server) -> bytes:
+    return f"HTTP/{server.http_version}".encode("ascii")
+
+
 def _server_address(url: httpx2.URL) -> tuple[str, int]:
     port = url.port or (443 if url.scheme in ("https", "wss") else 80)
     return (url.host, port)
@@ -116,6 +120,7 @@ class _Body(httpx2.AsyncByteStream):
             except AppTimeoutError:
                 # Reported once: the app is stopped now, not waited for again on close.
                 self._task.cancel()
+                await asyncio.wait({self._task})
                 raise
             if message is None:
                 self._raise_app_error()
@@ -139,8 +144,7 @@ class _Body(httpx2.AsyncByteStream):
     async def aclose(self) -> None:
         exchange = self._exchange
         exchange.leave()
-        if self._task.cancelled() or self._task.cancelling():
-            await asyncio.wait({self._task})
+        if self._task.cancelled():
             return
         await wait_task(
             self._task,
@@ -171,7 +175,14 @@ class StreamingASGITransport(httpx2.AsyncBaseTransport):
         task = server.start(_run(self.app, scope, receive, send, exchange))
         head = request.method == "HEAD"
         while True:
-            message = await exchange.outbox.next("the app sent no http.response.start", timeout)
+            try:
+                message = await exchange.outbox.next(
+                    "the app sent no http.response.start", timeout
+                )
+            except AppTimeoutError:
+                task.cancel()  # reported: stop the app now, not when the client closes
+                await asyncio.wait({task})
+                raise
             if message is None:
                 return await self._no_response(exchange, task, timeout)
             if message["type"] == "http.response.start":
@@ -181,7 +192,7 @@ class StreamingASGITransport(httpx2.AsyncBaseTransport):
             message["status"],
             headers=list(message.get("headers", [])),
             stream=body,
-            extensions={EXCHANGE_KEY: exchange, "http_version": b"HTTP/1.1"},
+            extensions={EXCHANGE_KEY: exchange, "http_version": _http_version(server)},
         )
 
     async def _no_response(
