@@ -235,4 +235,3 @@ def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
     if isinstance(headers, Mapping):
         return list(headers.items())
     return list(headers)
-

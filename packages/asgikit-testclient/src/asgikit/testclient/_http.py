@@ -176,9 +176,7 @@ class StreamingASGITransport(httpx2.AsyncBaseTransport):
         head = request.method == "HEAD"
         while True:
             try:
-                message = await exchange.outbox.next(
-                    "the app sent no http.response.start", timeout
-                )
+                message = await exchange.outbox.next("the app sent no http.response.start", timeout)
             except AppTimeoutError:
                 task.cancel()  # reported: stop the app now, not when the client closes
                 await asyncio.wait({task})
