@@ -65,7 +65,7 @@ class _GzipEncoder:
         return self._compress(data) + self._flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
 
 
-GZIP = Codec("gzip", range(0, 10), 6, _gzip_compress, _GzipEncoder)
+GZIP = Codec("gzip", range(10), 6, _gzip_compress, _GzipEncoder)
 
 
 # -- br ----------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _brotli_codec(brotli: Any) -> Codec:
 
     # Quality 4: the usual choice for responses compressed as they are sent (quality 11,
     # the library's default, is for precompressed files: about 50 times slower).
-    return Codec("br", range(0, 12), 4, compress, BrotliEncoder)
+    return Codec("br", range(12), 4, compress, BrotliEncoder)
 
 
 # -- zstd --------------------------------------------------------------------------------

@@ -115,7 +115,8 @@ class CompressionMiddleware:
                     f"{codec.levels.start} to {codec.levels.stop - 1}"
                 )
         self._levels = {
-            coding: levels.get(coding, codec.default_level) for coding, codec in self._codecs.items()
+            coding: levels.get(coding, codec.default_level)
+            for coding, codec in self._codecs.items()
         }
         minimum_size = options.get("minimum_size", DEFAULT_MINIMUM_SIZE)
         threshold = options.get("thread_threshold", DEFAULT_THREAD_THRESHOLD)
@@ -156,6 +157,14 @@ class CompressionMiddleware:
         )
 
 
+def _is_event_stream(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    return any(
+        key.lower() == b"content-type"
+        and value.partition(b";")[0].strip().lower() == b"text/event-stream"
+        for key, value in headers
+    )
+
+
 # What a responder does with the messages after the start.
 _PASS = 0  # forward as they are
 _HOLD = 1  # the start is held until the first body message says whole or stream
@@ -165,7 +174,16 @@ _STREAM = 2  # each body message goes through the encoder
 class _Responder:
     """One response's ``send`` wrapper: a small state machine, PASS / HOLD → STREAM."""
 
-    __slots__ = ("_encoder", "_middleware", "_mode", "_plan", "_receive", "_scope", "_send", "_start")
+    __slots__ = (
+        "_encoder",
+        "_middleware",
+        "_mode",
+        "_plan",
+        "_receive",
+        "_scope",
+        "_send",
+        "_start",
+    )
 
     def __init__(
         self, middleware: CompressionMiddleware, scope: Scope, receive: Receive, send: Send
@@ -205,6 +223,14 @@ class _Responder:
         elif self._scope.get("method") == "HEAD":
             # RFC 9110 §9.3.2: the headers GET would get, but Content-Length, which only
             # the compressed body would tell.
+            headers = compressed_headers(start.get("headers", ()), plan.coding, None)
+            await self._send({**start, "headers": headers})
+        elif _is_event_stream(start.get("headers", ())):
+            # Server-Sent Events: the headers go now (the browser's EventSource opens on
+            # them), not with the first event, which may be a while.
+            codec = middleware._codecs[plan.coding]
+            self._encoder = codec.encoder(middleware._levels[plan.coding])
+            self._mode = _STREAM
             headers = compressed_headers(start.get("headers", ()), plan.coding, None)
             await self._send({**start, "headers": headers})
         else:
