@@ -10,7 +10,7 @@ PUBLIC: dict[str, list[str]] = {
     "asgikit.compression": [
         "DEFAULT_CODINGS",
         "DEFAULT_MINIMUM_SIZE",
-        "DEFAULT_THREAD_THRESHOLD",
+        "DEFAULT_THREAD_THRESHOLDS",
         "CompressionMiddleware",
         "CompressionOptions",
         "Plan",

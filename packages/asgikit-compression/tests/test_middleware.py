@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from asgikit.asgi import Message, Receive, Scope, Send
-from asgikit.compression import CompressionMiddleware, _codecs
+from asgikit.compression import DEFAULT_THREAD_THRESHOLDS, CompressionMiddleware, _codecs
 from asgikit.requests import Request
 from asgikit.responses import ServerSentEvent
 from asgikit.testing import Channel, http_scope
@@ -295,6 +295,13 @@ async def test_big_bodies_are_compressed_in_a_thread(
     chunks = [b"a" * 3000, b"b" * 10]
     await serve(streaming_app(chunks), thread_threshold=3000)
     assert len(sizes) == 2  # the first chunk only
+    # By default, per coding: zstd is about four times as fast as gzip at their levels.
+    body = raw_app(200, [(b"content-type", b"text/plain")],
+                   {"type": "http.response.body", "body": b"q" * DEFAULT_THREAD_THRESHOLDS["gzip"]})  # fmt: skip
+    await serve(body, accept_encoding="gzip")
+    assert len(sizes) == 3
+    await serve(body, accept_encoding="zstd")
+    assert len(sizes) == 3
 
 
 async def test_a_missing_module_is_not_offered(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from asgikit.compression._codecs import CODECS
 from asgikit.compression._middleware import (
     DEFAULT_CODINGS,
     DEFAULT_MINIMUM_SIZE,
-    DEFAULT_THREAD_THRESHOLD,
+    DEFAULT_THREAD_THRESHOLDS,
     CompressionMiddleware,
     CompressionOptions,
 )
@@ -36,7 +36,7 @@ from asgikit.compression._plan import (
 __all__ = [
     "DEFAULT_CODINGS",
     "DEFAULT_MINIMUM_SIZE",
-    "DEFAULT_THREAD_THRESHOLD",
+    "DEFAULT_THREAD_THRESHOLDS",
     "CompressionMiddleware",
     "CompressionOptions",
     "Plan",

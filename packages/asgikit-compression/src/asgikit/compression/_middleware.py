@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, TypedDict
 
 from asgikit.asgi import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CODINGS",
     "DEFAULT_MINIMUM_SIZE",
-    "DEFAULT_THREAD_THRESHOLD",
+    "DEFAULT_THREAD_THRESHOLDS",
     "CompressionMiddleware",
     "CompressionOptions",
 ]
@@ -36,11 +37,13 @@ DEFAULT_MINIMUM_SIZE = 500
 """Whole bodies under this many bytes are sent as they are: the coding's framing and the
 client's work cost more than they save (Starlette's GZipMiddleware uses 500 too)."""
 
-DEFAULT_THREAD_THRESHOLD = 64 * 1024
-"""From this many bytes of one body message on, compression runs in a worker thread
-(``asyncio.to_thread``) instead of on the event loop. Measured with
-``benchmarks/compression_threshold.py``: about where compressing on the loop starts to
-cost more than the hop to a thread (see the package README)."""
+DEFAULT_THREAD_THRESHOLDS: Mapping[str, int] = MappingProxyType(
+    {"zstd": 32 * 1024, "br": 8 * 1024, "gzip": 8 * 1024}
+)
+"""Per coding at its default level, the size of one body message from which it is
+compressed in a worker thread (``asyncio.to_thread``) instead of on the event loop:
+where compressing starts to cost more than the hop to a thread and back (about 70 µs),
+as measured by ``benchmarks/compression_threshold.py`` (see the package README)."""
 
 
 class CompressionOptions(TypedDict, total=False):
@@ -51,8 +54,8 @@ class CompressionOptions(TypedDict, total=False):
     (default gzip 6, br 4, zstd 3). ``minimum_size``: whole bodies under it are sent
     as they are (default 500). ``compressible``: which Content-Type values to compress
     (default :func:`is_compressible`). ``thread_threshold``: body messages from this
-    size on are compressed in a worker thread (default
-    :data:`DEFAULT_THREAD_THRESHOLD`).
+    size on are compressed in a worker thread, whatever the coding (default: per coding,
+    :data:`DEFAULT_THREAD_THRESHOLDS`).
     """
 
     codings: Sequence[str]
@@ -87,7 +90,7 @@ class CompressionMiddleware:
         "_compressible",
         "_levels",
         "_minimum_size",
-        "_thread_threshold",
+        "_thresholds",
     )
 
     def __init__(self, app: ASGIApp, **options: Unpack[CompressionOptions]) -> None:
@@ -119,12 +122,17 @@ class CompressionMiddleware:
             for coding, codec in self._codecs.items()
         }
         minimum_size = options.get("minimum_size", DEFAULT_MINIMUM_SIZE)
-        threshold = options.get("thread_threshold", DEFAULT_THREAD_THRESHOLD)
+        threshold = options.get("thread_threshold")
         for name, value in (("minimum_size", minimum_size), ("thread_threshold", threshold)):
+            if value is None:
+                continue
             if type(value) is not int or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, not {value!r}")
         self._minimum_size = minimum_size
-        self._thread_threshold = threshold
+        self._thresholds = {
+            coding: DEFAULT_THREAD_THRESHOLDS[coding] if threshold is None else threshold
+            for coding in self._codings
+        }
         self._compressible = options.get("compressible", is_compressible)
 
     @property
@@ -197,8 +205,8 @@ class _Responder:
         self._start: Message | None = None
         self._encoder: StreamEncoder | None = None
 
-    async def _compress(self, function: Callable[[], bytes], size: int) -> bytes:
-        if size >= self._middleware._thread_threshold:
+    async def _compress(self, function: Callable[[], bytes], coding: str, size: int) -> bytes:
+        if size >= self._middleware._thresholds[coding]:
             return await asyncio.to_thread(function)
         return function()
 
@@ -257,7 +265,7 @@ class _Responder:
                 await self._send({**start, "headers": varied_headers(headers)})
                 await self._send(message)
                 return
-            data = await self._compress(lambda: codec.compress(body, level), len(body))
+            data = await self._compress(lambda: codec.compress(body, level), plan.coding, len(body))
             headers = compressed_headers(headers, plan.coding, len(data))
             await self._send({**start, "headers": headers})
             await self._send({"type": "http.response.body", "body": data, "more_body": False})
@@ -274,7 +282,9 @@ class _Responder:
         more: bool = message.get("more_body", False)
         if more and not body:
             return  # nothing to flush; an empty message carries nothing to the client
-        data = await self._compress(lambda: encoder.encode(body, not more), len(body))
+        plan = self._plan
+        assert plan is not None and plan.coding is not None
+        data = await self._compress(lambda: encoder.encode(body, not more), plan.coding, len(body))
         if not more:
             self._mode = _PASS
         await self._send({"type": "http.response.body", "body": data, "more_body": more})
