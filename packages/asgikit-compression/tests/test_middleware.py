@@ -296,8 +296,8 @@ async def test_big_bodies_are_compressed_in_a_thread(
     await serve(streaming_app(chunks), thread_threshold=3000)
     assert len(sizes) == 2  # the first chunk only
     # By default, per coding: zstd is about four times as fast as gzip at their levels.
-    body = raw_app(200, [(b"content-type", b"text/plain")],
-                   {"type": "http.response.body", "body": b"q" * DEFAULT_THREAD_THRESHOLDS["gzip"]})  # fmt: skip
+    message = {"type": "http.response.body", "body": b"q" * DEFAULT_THREAD_THRESHOLDS["gzip"]}
+    body = raw_app(200, [(b"content-type", b"text/plain")], message)
     await serve(body, accept_encoding="gzip")
     assert len(sizes) == 3
     await serve(body, accept_encoding="zstd")
