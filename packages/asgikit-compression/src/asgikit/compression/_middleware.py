@@ -38,12 +38,13 @@ DEFAULT_MINIMUM_SIZE = 500
 client's work cost more than they save (Starlette's GZipMiddleware uses 500 too)."""
 
 DEFAULT_THREAD_THRESHOLDS: Mapping[str, int] = MappingProxyType(
-    {"zstd": 32 * 1024, "br": 8 * 1024, "gzip": 8 * 1024}
+    {"zstd": 64 * 1024, "br": 16 * 1024, "gzip": 16 * 1024}
 )
 """Per coding at its default level, the size of one body message from which it is
-compressed in a worker thread (``asyncio.to_thread``) instead of on the event loop:
-where compressing starts to cost more than the hop to a thread and back (about 70 µs),
-as measured by ``benchmarks/compression_threshold.py`` (see the package README)."""
+compressed in a worker thread (``asyncio.to_thread``) instead of on the event loop: the
+first size at which compressing on the loop clearly blocks it longer than the hop to a
+thread adds to the response (60 to 100 µs here), as measured by
+``benchmarks/compression_threshold.py`` (see the package README)."""
 
 
 class CompressionOptions(TypedDict, total=False):
