@@ -282,8 +282,8 @@ async def test_big_bodies_are_compressed_in_a_thread(
     sizes: list[int] = []
     to_thread = asyncio.to_thread
 
-    async def counting(function: Callable[[], bytes]) -> bytes:
-        result = await to_thread(function)
+    async def counting(function: Callable[..., bytes], *args: Any) -> bytes:
+        result = await to_thread(function, *args)
         sizes.append(len(result))
         return result
 

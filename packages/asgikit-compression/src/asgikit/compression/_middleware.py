@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, TypedDict
 
 from asgikit.asgi import ASGIApp, Message, Receive, Scope, Send
-from asgikit.compression._codecs import CODECS, Codec, StreamEncoder
+from asgikit.compression._codecs import CODECS, Codec
 from asgikit.compression._plan import (
     Plan,
     compressed_headers,
@@ -174,6 +174,10 @@ def _is_event_stream(headers: Sequence[tuple[bytes, bytes]]) -> bool:
     )
 
 
+def _unset(data: bytes, final: bool) -> bytes:  # pragma: no cover - replaced before use
+    raise AssertionError("no stream encoder")
+
+
 # What a responder does with the messages after the start.
 _PASS = 0  # forward as they are
 _HOLD = 1  # the start is held until the first body message says whole or stream
@@ -184,7 +188,7 @@ class _Responder:
     """One response's ``send`` wrapper: a small state machine, PASS / HOLD → STREAM."""
 
     __slots__ = (
-        "_encoder",
+        "_encode",
         "_middleware",
         "_mode",
         "_plan",
@@ -192,6 +196,7 @@ class _Responder:
         "_scope",
         "_send",
         "_start",
+        "_threshold",
     )
 
     def __init__(
@@ -204,12 +209,8 @@ class _Responder:
         self._mode = _PASS
         self._plan: Plan | None = None
         self._start: Message | None = None
-        self._encoder: StreamEncoder | None = None
-
-    async def _compress(self, function: Callable[[], bytes], coding: str, size: int) -> bytes:
-        if size >= self._middleware._thresholds[coding]:
-            return await asyncio.to_thread(function)
-        return function()
+        self._encode: Callable[[bytes, bool], bytes] = _unset
+        self._threshold = 0
 
     async def send(self, message: Message) -> None:
         mode = self._mode
@@ -237,14 +238,18 @@ class _Responder:
         elif _is_event_stream(start.get("headers", ())):
             # Server-Sent Events: the headers go now (the browser's EventSource opens on
             # them), not with the first event, which may be a while.
-            codec = middleware._codecs[plan.coding]
-            self._encoder = codec.encoder(middleware._levels[plan.coding])
-            self._mode = _STREAM
+            self._stream_with(plan.coding)
             headers = compressed_headers(start.get("headers", ()), plan.coding, None)
             await self._send({**start, "headers": headers})
         else:
             self._start = start
             self._mode = _HOLD
+
+    def _stream_with(self, coding: str) -> None:
+        middleware = self._middleware
+        self._encode = middleware._codecs[coding].encoder(middleware._levels[coding]).encode
+        self._threshold = middleware._thresholds[coding]
+        self._mode = _STREAM
 
     async def _first(self, message: Message) -> None:
         start = self._start
@@ -266,26 +271,28 @@ class _Responder:
                 await self._send({**start, "headers": varied_headers(headers)})
                 await self._send(message)
                 return
-            data = await self._compress(lambda: codec.compress(body, level), plan.coding, len(body))
+            if len(body) < self._middleware._thresholds[plan.coding]:
+                data = codec.compress(body, level)
+            else:
+                data = await asyncio.to_thread(codec.compress, body, level)
             headers = compressed_headers(headers, plan.coding, len(data))
             await self._send({**start, "headers": headers})
             await self._send({"type": "http.response.body", "body": data, "more_body": False})
             return
-        self._encoder = codec.encoder(level)
-        self._mode = _STREAM
+        self._stream_with(plan.coding)
         await self._send({**start, "headers": compressed_headers(headers, plan.coding, None)})
         await self._stream(message)
 
     async def _stream(self, message: Message) -> None:
-        encoder = self._encoder
-        assert encoder is not None
         body: bytes = message.get("body", b"")
         more: bool = message.get("more_body", False)
         if more and not body:
             return  # nothing to flush; an empty message carries nothing to the client
-        plan = self._plan
-        assert plan is not None and plan.coding is not None
-        data = await self._compress(lambda: encoder.encode(body, not more), plan.coding, len(body))
+        encode = self._encode
+        if len(body) < self._threshold:
+            data = encode(body, not more)
+        else:
+            data = await asyncio.to_thread(encode, body, not more)
         if not more:
             self._mode = _PASS
         await self._send({"type": "http.response.body", "body": data, "more_body": more})
