@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -23,6 +24,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 TIMEOUT = httpx.Timeout(30.0)
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture
@@ -170,3 +172,24 @@ def test_chromium_json_and_event_source(serve: Callable[..., Any], page: Page, c
             control.post("/emit?stream=browser", content=text.encode())
             expect(items).to_have_count(count)
             expect(items.nth(count - 1)).to_have_text(text)
+
+
+def test_showcase_json_and_sse_examples_go_out_compressed(serve: Callable[..., Any]) -> None:
+    showcase = serve("showcase:app", "uvicorn", app_dir=EXAMPLES)
+    body = {"text": "a fairly long line of text that repeats " * 40}
+    with httpx.Client(base_url=showcase.url, timeout=TIMEOUT) as client:
+        echo = client.post("/json_echo/", json=body, headers={"accept-encoding": "gzip"})
+        assert echo.status_code == 200
+        assert echo.headers["content-encoding"] == "gzip"
+        assert echo.headers["vary"] == "Accept-Encoding"
+        assert echo.json()["body"] == body
+        with client.stream("GET", "/sse_clock/events", headers={"accept-encoding": "br"}) as events:
+            assert events.headers["content-type"].startswith("text/event-stream")
+            assert events.headers["content-encoding"] == "br"
+            decoder = brotli.Decompressor()
+            received = b""
+            for chunk in events.iter_raw():
+                received += decoder.process(chunk)
+                if b"\n\n" in received:
+                    break
+        assert received.startswith(b"event: tick\n")
