@@ -9,7 +9,8 @@ response (the hop there and back, and the work in a thread that the loop does no
 share its caches and allocator arena with). Below the threshold the hop adds more
 latency than the blocking it avoids; above it, the loop would be blocked longer.
 asgikit-compression's ``DEFAULT_THREAD_THRESHOLDS`` are set from this (rounded up to
-where the difference is clear over repeated runs). Bounded: about 10 s.
+where the difference is clear over repeated runs). Then the memory one stream's encoder
+holds, per coding (Linux: it reads /proc/self/status). Bounded: about 10 s.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ async def costs(compress: Callable[[], bytes], repeat: int) -> tuple[float, floa
 
 
 async def main() -> None:
+    memory_per_stream()  # first, while the process has freed nothing it could reuse
     print("per coding at its default level: on the loop (the time the loop is blocked)")
     print("and the extra time a response takes through asyncio.to_thread, medians")
     print(f"{'size':>8}  " + "  ".join(f"{name + ' loop/extra':>22}" for name in CODECS))
@@ -63,6 +65,30 @@ async def main() -> None:
         print(f"{size // 1024:>6}Ki  " + "  ".join(row))
     for name, size in threshold.items():
         print(f"{name}: blocking the loop costs more than the hop from {size} bytes on")
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
+
+
+def memory_per_stream(streams: int = 200) -> None:
+    """The memory one compressed stream holds: ``streams`` encoders kept alive, each fed
+    64 KiB and flushed, measured as the growth of the process's resident set."""
+    print(f"memory per stream ({streams} live encoders at the default level, RSS growth):")
+    alive: list[list[object]] = []
+    for name, codec in CODECS.items():
+        before = _rss_kib()
+        encoders: list[object] = []
+        for _ in range(streams):
+            encoder = codec.encoder(codec.default_level)
+            encoder.encode(BODY[: 64 * 1024], False)
+            encoders.append(encoder)
+        print(f"  {name}: {(_rss_kib() - before) / streams:.0f} KiB")
+        alive.append(encoders)  # kept: freed memory would be reused by the next coding
 
 
 if __name__ == "__main__":
