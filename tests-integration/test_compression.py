@@ -193,3 +193,29 @@ def test_showcase_json_and_sse_examples_go_out_compressed(serve: Callable[..., A
                 if b"\n\n" in received:
                     break
         assert received.startswith(b"event: tick\n")
+
+
+@pytest.mark.parametrize("server_name", ["granian", "hypercorn"])
+def test_other_servers_whole_body_and_live_events(
+    serve: Callable[..., Any], server_name: str
+) -> None:
+    server = serve("compression_app:app", server_name)
+    stream = f"server-{server_name}"
+    with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+        whole = client.get("/data.json", headers={"accept-encoding": "gzip"})
+        assert whole.headers["content-encoding"] == "gzip"
+        assert whole.json() == DATA
+        with client.stream(
+            "GET", f"/events?stream={stream}", headers={"accept-encoding": "gzip"}
+        ) as response:
+            assert response.headers["content-encoding"] == "gzip"
+            decoder = zlib.decompressobj(31).decompress
+            chunks = response.iter_raw()
+            with httpx.Client(base_url=server.url, timeout=TIMEOUT) as control:
+                for text in ("one", "two"):
+                    control.post(f"/emit?stream={stream}", content=text.encode())
+                    expected = f"data: {text}\n\n".encode()
+                    received = b""
+                    while len(received) < len(expected):
+                        received += decoder(next(chunks))
+                    assert received == expected
