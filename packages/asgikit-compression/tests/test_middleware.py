@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asgikit.asgi import Message, Receive, Scope, Send
 from asgikit.compression import DEFAULT_THREAD_THRESHOLDS, CompressionMiddleware, _codecs
@@ -343,3 +345,36 @@ async def test_custom_compressible(serve: Any) -> None:
     headers = [(b"content-type", b"application/octet-stream")]
     result = await serve(raw_app(200, headers), compressible=lambda t: True)
     assert result.coding == "zstd" and result.body == b"z" * 2000
+
+
+@settings(max_examples=60)
+@given(
+    parts=st.lists(st.binary(max_size=700), max_size=6),
+    accept=st.sampled_from(["gzip", "br", "zstd", "identity", "*", "br;q=0.5, gzip", ""]),
+    media_type=st.sampled_from([b"text/plain", b"application/json", b"image/png"]),
+)
+def test_any_body_in_any_pieces_arrives_whole(
+    parts: list[bytes], accept: str, media_type: bytes, decode_as: Any
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", media_type)]})  # fmt: skip
+        for index, part in enumerate(parts):
+            more = index < len(parts) - 1
+            await send({"type": "http.response.body", "body": part, "more_body": more})
+        if not parts:
+            await send({"type": "http.response.body", "body": b""})
+
+    async def run() -> tuple[list[tuple[bytes, bytes]], bytes]:
+        scope = http_scope(headers=[("accept-encoding", accept)])
+        channel = Channel([{"type": "http.request", "body": b""}])
+        await CompressionMiddleware(app)(scope, channel.receive, channel.send)
+        assert channel.sent[-1].get("more_body", False) is False
+        return channel.headers, channel.body
+
+    headers, body = asyncio.run(run())
+    coding = dict(headers).get(b"content-encoding")
+    assert decode_as(coding.decode() if coding else None, body) == b"".join(parts)
+    if coding is not None:
+        assert accept not in ("identity", "")
+        assert media_type != b"image/png"
