@@ -8,7 +8,8 @@ the prefix moved from ``path`` to ``root_path``. ``/learn/json_echo`` is its pag
 the example live in a frame, the file's source beside it, and one sentence per asgikit
 call saying what it did. The examples' lifespan contexts run here, once, so the upload
 folder, the chat room and the notes are lifespan state that every request reads as
-``request.state``.
+``request.state``. The whole showcase runs behind asgikit-compression's
+``CompressionMiddleware`` (``app`` at the end).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from asgikit.asgi import ASGIApp, Receive, Scope, Send
+from asgikit.compression import CompressionMiddleware
 from asgikit.lifespan import Lifespan
 from asgikit.requests import Request
 
@@ -474,7 +476,7 @@ async def mount(name: str, rest: str, scope: Scope, receive: Receive, send: Send
     await APPS[name](mounted, receive, send)
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
+async def route(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         await lifespan(scope, receive, send)
         return
@@ -500,6 +502,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     else:
         page = document("Not found", '<h1>Not found</h1><p><a href="/">All examples</a></p>')
         await request.respond_text(page, status=404, media_type="text/html")
+
+
+# Every page and example goes out compressed (zstd, br or gzip, as the browser accepts):
+# the JSON answers, the streams and the Server-Sent Events clock, each event as it is sent.
+app = CompressionMiddleware(route)
 
 
 def free_port(preferred: int) -> int:

@@ -285,6 +285,22 @@ def _websocket_echo(url: str, cwd: Path) -> None:
         assert ws.recv(timeout=30) == b"\x00\x01"
 
 
+@check("compression-middleware")
+def _compression_middleware(url: str, cwd: Path) -> None:
+    items = {"items": list(range(500))}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        response = client.get("/", headers={"accept-encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers["vary"] == "Accept-Encoding"
+        assert response.json() == items
+        raw = client.get("/raw", headers={"accept-encoding": "gzip"})
+        assert "content-encoding" not in raw.headers
+        assert raw.json() == items
+        events = client.get("/events", headers={"accept-encoding": "gzip"})
+        assert events.headers["content-encoding"] == "gzip"
+        assert events.text == "data: tick 0\n\ndata: tick 1\n\ndata: tick 2\n\n"
+
+
 @check("websockets-import")
 def _websockets_import(output: str, cwd: Path) -> None:
     assert output == ""

@@ -51,10 +51,16 @@ SHADOWING_INIT = Path(__file__).resolve().parent / "_shadowing_asgikit.py"
 ALL_PORTIONS = [
     "requests", "responses", "errors", "headers", "cookies", "query", "multivalue",
     "json_codec", "testing", "asgi", "forms", "files", "websockets", "testclient",
+    "compression",
 ]  # fmt: skip
 MEMBERS = [
-    "asgikit-core", "asgikit-forms", "asgikit-files", "asgikit-websockets", "asgikit-testclient",
-]  # fmt: skip
+    "asgikit-core",
+    "asgikit-forms",
+    "asgikit-files",
+    "asgikit-websockets",
+    "asgikit-testclient",
+    "asgikit-compression",
+]
 TIMEOUT = 600
 
 

@@ -524,3 +524,29 @@ async def test_writer_on_newer_servers_turns_send_errors_into_disconnects(
         async with request.response_writer() as write:
             channel.send_error = OSError("gone")
             await write(b"x")
+
+
+async def test_compress_opt_out_is_shared_by_the_scope_and_sends_nothing() -> None:
+    # A middleware (asgikit-compression) reads the opt-out through its own Request over
+    # the same scope; nothing about it reaches the wire.
+    channel = Channel()
+    scope = http_scope()
+    request = Request(scope, channel.receive, channel.send)
+    assert request.response.compress is True
+    request.response.compress = False
+    assert Request(scope, channel.receive, channel.send).response.compress is False
+    await request.respond_text("hi")
+    assert channel.headers == [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", b"2"),
+    ]
+    with pytest.raises(ResponseStateError, match="cannot set compress: response already finished"):
+        request.response.compress = True
+    assert request.response.compress is False
+
+
+def test_compress_opt_out_must_be_a_bool(make_request: MakeRequest) -> None:
+    request, _ = make_request()
+    with pytest.raises(TypeError, match="compress must be a bool"):
+        request.response.compress = 0  # type: ignore[assignment]
+    assert request.response.compress is True

@@ -148,6 +148,24 @@ class Response:
         self._settings("set the content length").length = value
 
     @property
+    def compress(self) -> bool:
+        """Whether a compression middleware may compress this response (``True`` unless
+        set). Set ``request.response.compress = False`` before responding to opt one
+        response out; the setting lives in the scope, where the middleware reads it
+        through its own ``Request``, and is never sent to the client.
+
+        .. versionadded:: 0.2.0
+        """
+        settings = self._state.settings
+        return True if settings is None else settings.compress
+
+    @compress.setter
+    def compress(self, value: bool) -> None:
+        if type(value) is not bool:
+            raise TypeError(f"compress must be a bool, not {value!r}")
+        self._settings("set compress").compress = value
+
+    @property
     def is_started(self) -> bool:
         """Whether the status line and headers were sent, or the client left while the
         response was being sent (ABORTED: nothing more can be sent)."""

@@ -126,10 +126,13 @@ def _no_body(status: int) -> bool:
 class ResponseSettings:
     """What the application set on ``request.response`` before it started."""
 
-    __slots__ = ("cookies", "encoding", "headers", "length", "media_type", "status")
+    __slots__ = ("compress", "cookies", "encoding", "headers", "length", "media_type", "status")
 
     def __init__(self) -> None:
         self.status = 200
+        # Read by a compression middleware over the same scope (asgikit-compression);
+        # never sent.
+        self.compress = True
         self.headers: MutableHeaders | None = None
         self.cookies: ResponseCookies | None = None
         self.media_type: str | None = None

@@ -1,0 +1,40 @@
+"""The public names of asgikit.compression, pinned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asgikit.testing import export_problems
+
+PUBLIC: dict[str, list[str]] = {
+    "asgikit.compression": [
+        "DEFAULT_CODINGS",
+        "DEFAULT_MINIMUM_SIZE",
+        "DEFAULT_THREAD_THRESHOLDS",
+        "CompressionMiddleware",
+        "CompressionOptions",
+        "Plan",
+        "available_codings",
+        "compressed_headers",
+        "is_already_compressed",
+        "is_compressible",
+        "plan_response",
+        "varied_headers",
+    ],
+}
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "asgikit"
+
+
+def test_every_public_module_is_pinned() -> None:
+    found = {
+        f"asgikit.{path.name}"
+        for path in SRC.iterdir()
+        if (path / "__init__.py").is_file() and not path.name.startswith("_")
+    }
+    assert found == set(PUBLIC)
+
+
+def test_public_names() -> None:
+    for name, expected in PUBLIC.items():
+        assert export_problems(name, expected) == []
