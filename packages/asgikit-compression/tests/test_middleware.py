@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -244,6 +245,56 @@ async def test_no_content_statuses_are_left_alone(serve: Any, status: int) -> No
     app = raw_app(status, headers, {"type": "http.response.body", "body": b""})
     result = await serve(app)
     assert result.start["headers"] == headers
+
+
+async def test_a_304_revalidating_the_compressed_form_says_so(serve: Any) -> None:
+    # RFC 9110 §15.4.5: a 304 carries the ETag and Vary the 200 would have. The client
+    # validated W/"x", the tag of the compressed 200, so the 304 names it and varies.
+    headers = [(b"etag", b'"x"')]
+    app = raw_app(304, headers, {"type": "http.response.body", "body": b""})
+    for if_none_match in ('W/"x"', '"y", W/"x"'):
+        result = await serve(app, headers=[("if-none-match", if_none_match)])
+        assert result.headers == {"etag": 'W/"x"', "vary": "Accept-Encoding"}
+        assert result.raw == b""
+
+
+@pytest.mark.parametrize("if_none_match", [None, '"x"', 'W/"y"', "*"])
+async def test_a_304_revalidating_the_identity_form_is_left_alone(
+    serve: Any, if_none_match: str | None
+) -> None:
+    headers = [(b"date", b"Mon, 30 Nov 2026 03:00:00 GMT"), (b"etag", b'"x"')]
+    app = raw_app(304, headers, {"type": "http.response.body", "body": b""})
+    request_headers = [("if-none-match", if_none_match)] if if_none_match else []
+    result = await serve(app, headers=request_headers)
+    assert result.start["headers"] == headers
+
+
+@pytest.mark.parametrize("headers", [[], [(b"etag", b'W/"x"')]], ids=["no-etag", "weak-etag"])
+async def test_a_304_without_a_strong_etag_is_left_alone(
+    serve: Any, headers: list[tuple[bytes, bytes]]
+) -> None:
+    # A weak tag from the app is the app's own: this middleware weakens only strong ones.
+    app = raw_app(304, headers, {"type": "http.response.body", "body": b""})
+    result = await serve(app, headers=[("if-none-match", 'W/"x"')])
+    assert result.start["headers"] == headers
+
+
+async def test_a_compressed_200_then_its_304_round_trip(serve: Any) -> None:
+    # The app compares weakly, as If-None-Match asks (RFC 9110 §13.1.2).
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        request.response.headers["etag"] = '"v1"'
+        if request.headers.get("if-none-match", "").removeprefix("W/") == '"v1"':
+            await request.respond_status(HTTPStatus.NOT_MODIFIED)
+        else:
+            await request.respond_json(DATA)
+
+    first = await serve(app)
+    assert first.headers["etag"] == 'W/"v1"' and first.coding == "zstd"
+    again = await serve(app, headers=[("if-none-match", first.headers["etag"])])
+    assert again.start["status"] == 304
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["vary"] == first.headers["vary"]
 
 
 async def test_pathsend_is_left_alone(serve: Any) -> None:

@@ -15,6 +15,7 @@ from asgikit.compression._plan import (
     compressed_headers,
     is_compressible,
     plan_response,
+    revalidated_headers,
     varied_headers,
 )
 from asgikit.requests import Request
@@ -166,6 +167,15 @@ class CompressionMiddleware:
         )
 
 
+def _if_none_match(scope: Scope) -> str | None:
+    values = [
+        value.decode("latin-1")
+        for key, value in scope.get("headers", ())
+        if key.lower() == b"if-none-match"
+    ]
+    return ", ".join(values) if values else None
+
+
 def _is_event_stream(headers: Sequence[tuple[bytes, bytes]]) -> bool:
     return any(
         key.lower() == b"content-type"
@@ -226,7 +236,10 @@ class _Responder:
     async def _begin(self, start: Message) -> None:
         middleware = self._middleware
         plan = self._plan = middleware.plan(self._scope, self._receive, self._send, start)
-        if plan.coding is None:
+        if start["status"] == 304:
+            headers = revalidated_headers(start.get("headers", ()), _if_none_match(self._scope))
+            await self._send(start if headers is None else {**start, "headers": headers})
+        elif plan.coding is None:
             if plan.vary:
                 start = {**start, "headers": varied_headers(start.get("headers", ()))}
             await self._send(start)

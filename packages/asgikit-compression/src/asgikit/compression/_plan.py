@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from asgikit.headers.accept import negotiate_encoding
+from asgikit.headers.conditional import EntityTag, parse_entity_tag, parse_entity_tags
 from asgikit.headers.vary import merge_vary
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "is_already_compressed",
     "is_compressible",
     "plan_response",
+    "revalidated_headers",
     "varied_headers",
 ]
 
@@ -190,3 +192,32 @@ def compressed_headers(
     if length is not None:
         result.append((b"content-length", b"%d" % length))
     return result
+
+
+def revalidated_headers(
+    headers: Sequence[tuple[bytes, bytes]], if_none_match: str | None
+) -> list[tuple[bytes, bytes]] | None:
+    """The headers of a 304 that revalidates the compressed form of a response, or
+    ``None`` when it does not (the 304 is then left alone).
+
+    RFC 9110 §15.4.5: a 304 carries the ETag and Vary the 200 would have had. The app
+    answers with its own strong tag ``"x"``; the client names ``W/"x"``, the tag this
+    middleware gave the compressed 200, in ``If-None-Match``. Then the 304 gets that weak
+    tag and ``Vary: Accept-Encoding``, as the 200 had, so the stored response it refreshes
+    is the one the client holds.
+    """
+    if if_none_match is None:
+        return None
+    etag: EntityTag | None = None
+    for key, value in headers:
+        if key.lower() == b"etag":
+            etag = parse_entity_tag(value.decode("latin-1"))
+    if etag is None or etag.weak:
+        return None
+    weak = EntityTag(etag.opaque, weak=True)
+    if weak not in (parse_entity_tags(if_none_match) or ()):
+        return None
+    return [
+        (key, str(weak).encode("latin-1") if key.lower() == b"etag" else value)
+        for key, value in varied_headers(headers)
+    ]
