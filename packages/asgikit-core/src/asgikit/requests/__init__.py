@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
-from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,7 @@ from asgikit.headers.accept import AcceptHeader, negotiate
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
-from asgikit.requests import _body, _events, _optional, _url
+from asgikit.requests import _body, _events, _optional, _stream, _url
 from asgikit.requests._body import MAX_PENDING_BODY
 from asgikit.requests._exchange import (
     DEFAULT_MAX_BODY_SIZE,
@@ -380,7 +379,7 @@ class Request:
     def max_body_size(self, value: int) -> None:
         self._exchange.max_body_size = value
 
-    async def read_stream(self) -> AsyncGenerator[bytes, None]:
+    def read_stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in the chunks it arrives in; nothing is kept.
 
         A body already read in full is yielded from the cache. Raises
@@ -388,10 +387,7 @@ class Request:
         more bytes arrive than Content-Length declared. Not capped: streaming is for
         bodies of any size.
         """
-        inbound = self._exchange.get_inbound()
-        async with aclosing(_body.stream_body(inbound, self._receive, self.content_length)) as body:
-            async for chunk in body:
-                yield chunk
+        return _stream.read_stream(self)
 
     async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
         """The whole body, kept so that every later read over this scope gets it too.
