@@ -16,6 +16,7 @@ from asgikit.testing import export_problems
 
 PUBLIC: dict[str, list[str]] = {
     "asgikit.websockets": [
+        "COMPILED",
         "DEFAULT_MAX_MESSAGE_SIZE",
         "AcceptOptions",
         "MessageTooBigError",

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from asgikit.websockets import AcceptOptions, WebSocket
 
 __all__ = [
+    "COMPILED",
     "JSONDumps",
     "JSONLoads",
     "DEFAULT_MAX_BODY_SIZE",
@@ -66,6 +67,10 @@ __all__ = [
     "ResponseWriter",
 ]
 
+
+#: ``True`` when this build of asgikit-core is the compiled one (mypyc: a platform wheel
+#: built with ``ASGIKIT_COMPILE=1``), ``False`` for pure Python. Both behave the same.
+COMPILED: bool = not __file__.endswith(".py")
 
 _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
 _SCOPE_TYPES = frozenset(("http", "websocket"))
