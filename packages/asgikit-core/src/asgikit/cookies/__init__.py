@@ -99,10 +99,11 @@ class Cookie:
 
     def __init__(self, name: str, value: str, **options: Unpack[CookieOptions]) -> None:
         _check_options(options, _COOKIE_OPTIONS, "Cookie")
-        # object: the checks below refuse a wrong type with HeaderValueError, before the
+        # Read as objects: the checks below refuse a wrong type with HeaderValueError, before the
         # compiled build's own check of the declared type would raise a bare TypeError.
-        expires: object = options.get("expires")
-        max_age: object = options.get("max_age")
+        given: Mapping[str, object] = options
+        expires = given.get("expires")
+        max_age = given.get("max_age")
         domain = options.get("domain")
         path = options.get("path", "/")
         secure = options.get("secure", False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NoReturn, Unpack
@@ -210,9 +210,10 @@ class WebSocket:
         if not options.keys() <= _ACCEPT_OPTIONS:
             name = next(name for name in options if name not in _ACCEPT_OPTIONS)
             raise TypeError(f"accept() got an unexpected keyword argument {name!r}")
-        # object: a wrong type is refused below with HeaderValueError, before the compiled
-        # build's own check of the declared type would raise a bare TypeError.
-        subprotocol: object = options.get("subprotocol")
+        # Read as an object: a wrong type is refused below with HeaderValueError, before
+        # the compiled build's own check of the declared type would raise a TypeError.
+        given: Mapping[str, object] = options
+        subprotocol = given.get("subprotocol")
         conn = self._conn
         if conn.state is not _NEW or conn.handshaking:
             raise self._refusal("accept")
