@@ -7,6 +7,7 @@ No private name crosses the boundary between ``asgikit.requests`` and
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -141,3 +142,11 @@ async def test_every_public_reading_and_responding_method_is_async(
     assert [chunk async for chunk in stream] == []
     for name, member in _public_methods(Response).items():
         assert inspect.iscoroutinefunction(member), name
+
+
+def test_compiled_says_which_build_is_loaded() -> None:
+    import asgikit.requests
+
+    module_file = str(asgikit.requests.__file__)
+    extension = module_file.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    assert asgikit.requests.COMPILED is extension
