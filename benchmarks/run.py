@@ -91,10 +91,14 @@ def time_one(python: str, name: str, rounds: int, quick: bool) -> dict[str, floa
     return result
 
 
-def count_one(python: str, name: str) -> dict[str, float]:
-    """Instructions per call of each implementation, counted by callgrind."""
+def count_one(python: str, name: str, keep: Path | None = None) -> dict[str, float]:
+    """Instructions per call of each implementation, counted by callgrind.
+
+    With ``keep``, the callgrind files stay there for ``callgrind_annotate``: dumps 2, 4
+    and 6 are the measured loops of raw, Starlette and asgikit.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
+        out = (keep or Path(tmp)) / "callgrind.out"
         command = [
             "valgrind",
             "--tool=callgrind",
@@ -145,7 +149,14 @@ def _format(
     return f"{scenario.name:<28}{cells}{goal_text:>9}  {verdict}{detail}", missed
 
 
-def run(python: str, only: list[str], rounds: int, quick: bool, callgrind: bool) -> dict[str, Any]:
+def run(
+    python: str,
+    only: list[str],
+    rounds: int,
+    quick: bool,
+    callgrind: bool,
+    keep: Path | None = None,
+) -> dict[str, Any]:
     """Measure the scenarios; print a table; return what was measured."""
     scenarios = load_scenarios(only)
     probe = [python, __file__, "--build"]
@@ -172,7 +183,11 @@ def run(python: str, only: list[str], rounds: int, quick: bool, callgrind: bool)
     results: dict[str, dict[str, float]] = {}
     for scenario in scenarios:
         if callgrind:
-            values = count_one(python, scenario.name)
+            where = None
+            if keep is not None:
+                where = keep / re.sub(r"\W+", "-", scenario.name).strip("-")
+                where.mkdir(parents=True, exist_ok=True)
+            values = count_one(python, scenario.name, where)
         else:
             values = time_one(python, scenario.name, rounds, quick)
         results[scenario.name] = values
@@ -197,6 +212,9 @@ def main() -> int:
         "--python", default=sys.executable, help="the interpreter whose environment to measure"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--keep", type=Path, help="with --callgrind: keep the profiles here, one folder each"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one scenario
     parser.add_argument("--count", action="store_true", help=argparse.SUPPRESS)  # internal
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # internal
@@ -214,7 +232,7 @@ def main() -> int:
         scenario = _scenario(args.one, args.quick)
         print(json.dumps(asyncio.run(run_scenario(scenario, rounds))))
         return 0
-    result = run(args.python, args.only, rounds, args.quick, args.callgrind)
+    result = run(args.python, args.only, rounds, args.quick, args.callgrind, args.keep)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
