@@ -339,7 +339,6 @@ SCENARIOS = [
         http_scope(),
         EMPTY_BODY,
         calls=20000,
-        target=1.5,
         check=check_hello,
     ),
     Scenario(
@@ -348,7 +347,6 @@ SCENARIOS = [
         http_scope("POST", "/items", headers=HEADERS + JSON_HEADERS),
         [{"type": "http.request", "body": JSON_IN, "more_body": False}],
         calls=10000,
-        target=1.15,
         check=check_json,
     ),
     Scenario(
@@ -357,7 +355,6 @@ SCENARIOS = [
         http_scope("GET", "/items", QUERY),
         EMPTY_BODY,
         calls=10000,
-        target=1.5,
         check=check_inspect,
     ),
     Scenario(
@@ -388,7 +385,6 @@ SCENARIOS = [
         EMPTY_BODY,
         calls=1000,
         unit_bytes=CHUNKS * len(CHUNK),
-        target=1.5,
         check=check_stream,
     ),
 ]

@@ -99,7 +99,6 @@ SCENARIOS = [
         EMPTY_BODY,
         calls=20,
         unit_bytes=SIZE,
-        target=1.2,
         check=check_file,
         setup=setup,
         teardown=teardown,

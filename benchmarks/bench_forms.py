@@ -186,7 +186,6 @@ SCENARIOS = [
         http_scope("POST", "/form", headers=FORM_HEADERS + URLENCODED_HEADERS),
         [{"type": "http.request", "body": URLENCODED, "more_body": False}],
         calls=5000,
-        target=1.2,
         check=check_urlencoded,
     ),
     Scenario(
@@ -196,7 +195,6 @@ SCENARIOS = [
         MULTIPART_MESSAGES,
         calls=20,
         unit_bytes=len(MULTIPART),
-        target=1.5,
         check=check_multipart,
     ),
 ]

@@ -103,7 +103,6 @@ SCENARIOS = [
         websocket_scope(),
         ECHO_MESSAGES,
         calls=10,
-        target=1.5,
         check=check_echo,
     ),
 ]

@@ -11,6 +11,7 @@ them alike; the median round is reported, as a ratio to raw.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import statistics
 import time
@@ -29,7 +30,6 @@ class Scenario:
     messages: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 2000  # app calls per timed round
     unit_bytes: int = 0  # bytes per call, to print MB/s as well
-    target: float | None = None  # the ratio to raw asgikit must stay under
     check: Callable[[list[dict[str, Any]]], None] | None = None  # validates one call's output
     setup: Callable[[], None] | None = None
     teardown: Callable[[], None] | None = None
@@ -108,3 +108,40 @@ async def run_scenario(scenario: Scenario, rounds: int) -> dict[str, float]:
     finally:
         if scenario.teardown:
             scenario.teardown()
+
+
+async def _calls(app: App, scenario: Scenario, calls: int, never: asyncio.Future[Any]) -> None:
+    scope = scenario.scope
+    messages = scenario.messages
+    for _ in range(calls):
+        server = _Server(messages, never)
+        await app(dict(scope), server.receive, server.send)
+
+
+def count_scenario(
+    scenario: Scenario, calls: int, region: Callable[[Callable[[], None]], None]
+) -> list[str]:
+    """Run each implementation's calls inside ``region``, for an instruction counter.
+
+    Per implementation: ``calls`` calls to warm up (caches, the adaptive interpreter),
+    then an empty region and a region of ``calls`` calls. The counter subtracts the
+    first from the second, which leaves out the cost of entering a region and of running
+    the event loop once. Returns the implementations' names in the order measured.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    never: asyncio.Future[Any] = loop.create_future()
+    if scenario.setup:
+        scenario.setup()
+    try:
+        for app in scenario.apps.values():
+            loop.run_until_complete(_calls(app, scenario, calls, never))
+            for count in (0, calls):
+                gc.collect()
+                work = _calls(app, scenario, count, never)
+                region(functools.partial(loop.run_until_complete, work))
+        return list(scenario.apps)
+    finally:
+        if scenario.teardown:
+            scenario.teardown()
+        loop.close()

@@ -291,6 +291,15 @@ def test_each_rule_can_fail(workspace: Path, breakage: str) -> None:
     assert any(expected in p for p in problems), problems
 
 
+def test_compile_hooks_must_be_one_file(workspace: Path) -> None:
+    for name in ("asgikit-core", "asgikit-extra"):
+        _write(workspace / "packages" / name / "hatch_build.py", "HOOK = 1\n")
+    assert layout.check_workspace(workspace).problems == []
+    _write(workspace / "packages/asgikit-extra/hatch_build.py", "HOOK = 2\n")
+    problems = layout.check_workspace(workspace).problems
+    assert any("hatch_build.py differs between" in p for p in problems), problems
+
+
 def test_type_checking_imports_are_exempt() -> None:
     source = textwrap.dedent(
         """
@@ -368,6 +377,45 @@ def test_wheel_rules_can_fail(files: list[str], expected: str) -> None:
 def test_wheel_with_a_file_missing_from_sources() -> None:
     problems = _wheel(GOOD_WHEEL, SOURCES - {"asgikit/beta/_impl.py"})
     assert any("in the wheel but not in the sources" in p for p in problems)
+
+
+COMPILED_TAG = "asgikit_extra-0.1.0-cp311-cp311-linux_x86_64.whl"
+EXTENSION = "asgikit/beta/_impl.cpython-311-x86_64-linux-gnu.so"
+GROUP_LIB = "asgikit_extra__mypyc.cpython-311-x86_64-linux-gnu.so"
+
+
+def _compiled(name: str, files: list[str]) -> list[str]:
+    result: list[str] = wheels.compiled_wheel_problems(
+        name, files, GOOD_WHEEL, ["asgikit/beta/_impl.py"], "asgikit_extra"
+    )
+    return result
+
+
+def test_good_compiled_wheel() -> None:
+    assert _compiled(COMPILED_TAG, [*GOOD_WHEEL, EXTENSION, GROUP_LIB]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "files", "expected"),
+    [
+        ("asgikit_extra-0.1.0-py3-none-any.whl", [*GOOD_WHEEL], "a pure-Python tag"),
+        (COMPILED_TAG, [*GOOD_WHEEL, GROUP_LIB], "asgikit/beta/_impl.py: not compiled"),
+        (
+            COMPILED_TAG,
+            [f for f in GOOD_WHEEL if "_impl" not in f] + [EXTENSION, GROUP_LIB],
+            "in the pure wheel but not in the compiled one",
+        ),
+        (
+            COMPILED_TAG,
+            [*GOOD_WHEEL, EXTENSION, GROUP_LIB, "asgikit/beta/other.cpython-311.so"],
+            "not in the compile list",
+        ),
+        (COMPILED_TAG, [*GOOD_WHEEL, EXTENSION, GROUP_LIB, "notes.txt"], "neither in the pure"),
+    ],
+)
+def test_compiled_wheel_rules_can_fail(name: str, files: list[str], expected: str) -> None:
+    problems = _compiled(name, files)
+    assert any(expected in p for p in problems), problems
 
 
 def test_overlap() -> None:

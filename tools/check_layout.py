@@ -464,6 +464,23 @@ def check_imports(members: list[Member], owners: dict[str, str], report: Report)
             report.ok(f"{name}: imports only its own and declared siblings' subpackages")
 
 
+def check_compile_hooks(members: list[Member], report: Report) -> None:
+    """Every member's hatch_build.py (the compiled build's hook) is the same file."""
+    hooks = {
+        m.dirname: (m.directory / "hatch_build.py").read_bytes()
+        for m in members
+        if (m.directory / "hatch_build.py").is_file()
+    }
+    if len(set(hooks.values())) > 1:
+        report.fail(
+            "hatch_build.py differs between "
+            + ", ".join(sorted(hooks))
+            + ": copy one over the others"
+        )
+    elif hooks:
+        report.ok(f"hatch_build.py identical in {', '.join(sorted(hooks))}")
+
+
 def check_workspace(root: Path) -> Report:
     """Run every check on the workspace at ``root``."""
     report = Report()
@@ -480,6 +497,7 @@ def check_workspace(root: Path) -> Report:
     owners = check_overlap(members, report)
     check_dependencies(members, report)
     check_imports(members, owners, report)
+    check_compile_hooks(members, report)
     return report
 
 

@@ -29,6 +29,14 @@ Steps:
    ``respond_file()`` and ``websocket_accept()`` must raise
    ``asgikit.errors.MissingDistributionError`` naming the distribution to install.
 
+4. The compiled build: each member whose pyproject.toml lists modules to compile (the
+   ``compile`` key of its hatch build hook) is built again with ``ASGIKIT_COMPILE=1``
+   (mypyc). Its wheel must be a platform wheel holding the pure wheel's files, one
+   extension module beside each compiled module's source, and the group's shared
+   library ``<group>__mypyc.*.so`` at the top; it is then installed alone as in step 3,
+   with the compiled wheels of its compiled siblings, and ``COMPILED`` must say so.
+   ``--pure-only`` skips this step.
+
 The smoke apps and snippets are real files, linted by ruff and type-checked by the
 project's mypy run (the ``_bad.py`` snippets excepted: their errors are the point).
 
@@ -41,6 +49,7 @@ import argparse
 import concurrent.futures
 import email.parser
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -65,6 +74,7 @@ from tools.check_layout import CORE, NAMESPACE, Member, load_members
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 STEP_TIMEOUT = 300
+PROBE_BUILD = TOOLS / "_probe_build.py"
 
 
 class CheckFailed(Exception):
@@ -168,6 +178,40 @@ def wheel_problems(
     for path in sorted(ours - expected):
         if path.split("/")[1:2] and path.split("/")[1] in subpackages:
             problems.append(f"{path}: in the wheel but not in the sources")
+    return problems
+
+
+def compile_config(member: Member) -> tuple[list[str], str] | None:
+    """The modules a member compiles and its group name, or ``None`` (pure Python only)."""
+    hooks = member.pyproject.get("tool", {}).get("hatch", {}).get("build", {})
+    hook = hooks.get("targets", {}).get("wheel", {}).get("hooks", {}).get("custom", {})
+    modules, group = hook.get("compile"), hook.get("group")
+    if not isinstance(modules, list) or not isinstance(group, str):
+        return None
+    return [str(m) for m in modules], group
+
+
+def compiled_wheel_problems(
+    wheel_name: str, files: list[str], pure_files: list[str], modules: list[str], group: str
+) -> list[str]:
+    """Problems with a compiled wheel's file list, against the pure wheel's."""
+    problems = []
+    if wheel_name.endswith("-none-any.whl"):
+        problems.append("a pure-Python tag: the compiled modules are missing")
+    shipped = {f for f in files if not f.endswith("/") and ".dist-info/" not in f}
+    pure = {f for f in pure_files if not f.endswith("/") and ".dist-info/" not in f}
+    extensions = {f for f in shipped - pure if f.endswith((".so", ".pyd"))}
+    for path in sorted(pure - shipped):
+        problems.append(f"{path}: in the pure wheel but not in the compiled one")
+    for path in sorted(shipped - pure - extensions):
+        problems.append(f"{path}: neither in the pure wheel nor an extension module")
+    stems = {e.split(".", 1)[0] for e in extensions}
+    for module in modules:
+        if module.removesuffix(".py") not in stems:
+            problems.append(f"{module}: not compiled (no extension module beside it)")
+    expected = {m.removesuffix(".py") for m in modules} | {f"{group}__mypyc"}
+    for stem in sorted(stems - expected):
+        problems.append(f"{stem}: an extension module that is not in the compile list")
     return problems
 
 
@@ -379,12 +423,47 @@ def check_artifacts(members: list[Member], out: Path) -> tuple[dict[str, Path], 
     return wheels, problems
 
 
+def build_compiled(members: list[Member], out: Path) -> dict[str, Path]:
+    """Build the compiled wheel of each member that has modules to compile."""
+    wheels: dict[str, Path] = {}
+    env = {**os.environ, "ASGIKIT_COMPILE": "1"}
+    for member in members:
+        if compile_config(member) is None:
+            continue
+        cmd = ["uv", "build", "--wheel", "--no-sources", "-o", str(out), str(member.directory)]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            raise CheckFailed(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
+        stem = f"{dist_filename(member.name)}-{member.version}-"
+        (wheels[member.name],) = sorted(out.glob(f"{stem}*.whl"))
+    return wheels
+
+
+def check_compiled_artifacts(
+    members: list[Member], pure: dict[str, Path], compiled: dict[str, Path]
+) -> list[str]:
+    problems: list[str] = []
+    for member in members:
+        config = compile_config(member)
+        if config is None or member.name not in compiled or member.name not in pure:
+            continue
+        wheel = compiled[member.name]
+        with zipfile.ZipFile(wheel) as zf, zipfile.ZipFile(pure[member.name]) as pz:
+            own = compiled_wheel_problems(wheel.name, zf.namelist(), pz.namelist(), *config)
+        problems += [f"{wheel.name}: {p}" for p in own]
+        if not own:
+            size = wheel.stat().st_size / 1e6
+            print(f"  ok    {wheel.name}: {len(config[0])} modules compiled ({size:.2f} MB)")
+    return problems
+
+
 def check_alone(
     member: Member, members: list[Member], wheels: dict[str, Path], work: Path
 ) -> Outcome:
     """Install ``member``'s wheel alone in a fresh venv; import, smoke, type-check."""
     started = time.monotonic()
     outcome = Outcome(member.name)
+    compiled = not wheels[member.name].name.endswith("-none-any.whl")
     by_name: dict[str, Member] = {canonicalize_name(m.name): m for m in members}
     needs = sibling_closure(member, by_name)
     installed = sorted([member.name, *(m.name for m in needs)])
@@ -392,7 +471,7 @@ def check_alone(
     absent = sorted(
         {s for m in members if m.name not in installed for s in m.subpackages()} - set(own)
     )
-    here = work / member.name
+    here = work / (member.name + ("-compiled" if compiled else ""))
     here.mkdir()
     venv = here / "venv"
     python = venv / "bin" / "python"
@@ -436,6 +515,15 @@ def check_alone(
         outcome.lines.append(f"smoke app {app.relative_to(ROOT)} passed ({checks} checks)")
 
         outcome.lines.append(type_check_snippets(python, member.name, here))
+        build = "compiled" if compiled else "pure"
+        flagged = [name for name in own if name in ("requests", "websockets")]
+        if flagged:
+            loads = run([str(python), "-I", str(PROBE_BUILD), *flagged], cwd=here).stdout
+            for line in loads.splitlines():
+                name, _, loaded = line.partition(": ")
+                if loaded != build:
+                    raise CheckFailed(f"{NAMESPACE}.{name}.COMPILED: {loaded}; the wheel: {build}")
+                outcome.lines.append(f"{NAMESPACE}.{name}.COMPILED says {loaded}")
     except CheckFailed as exc:
         outcome.problems.append(str(exc))
     except subprocess.TimeoutExpired as exc:
@@ -453,6 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         "--contents-only", action="store_true", help="build and inspect only; no venvs"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--pure-only", action="store_true", help="skip the compiled wheels (ASGIKIT_COMPILE=1)"
+    )
     parser.add_argument(
         "-j", "--jobs", type=int, default=2, help="venvs checked at once (default: 2)"
     )
@@ -509,6 +600,30 @@ def main(argv: list[str] | None = None) -> int:
             for member in chosen:
                 if member.name not in wheels:
                     problems.append(f"{member.name}: no wheel, not installed")
+        if not args.pure_only:
+            elapsed = time.monotonic() - started
+            print(f"==> compiled wheels: ASGIKIT_COMPILE=1 uv build ({elapsed:.1f}s)")
+            try:
+                compiled = build_compiled(members, work / "compiled")
+            except CheckFailed as exc:
+                compiled = {}
+                problems.append(f"compiled build: {exc}")
+            found = check_compiled_artifacts(members, wheels, compiled)
+            for problem in found:
+                print(f"  FAIL  {problem}", file=sys.stderr)
+            problems += found
+            if not args.contents_only:
+                mixed = {**wheels, **compiled}
+                for member in chosen:
+                    if member.name not in compiled:
+                        continue
+                    outcome = check_alone(member, members, mixed, work)
+                    for line in outcome.lines:
+                        print(f"  ok    {outcome.dist} (compiled): {line}")
+                    for problem in outcome.problems:
+                        print(f"  FAIL  {outcome.dist} (compiled): {problem}", file=sys.stderr)
+                    problems += [f"{outcome.dist} (compiled): {p}" for p in outcome.problems]
+                    print(f"        {outcome.dist} (compiled): {outcome.seconds:.1f}s")
     finally:
         if args.keep:
             print(f"kept {work}")

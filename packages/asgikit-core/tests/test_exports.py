@@ -115,6 +115,7 @@ PUBLIC: dict[str, list[str]] = {
     "asgikit.proxies": ["ProxyHeaders", "apply_forwarded"],
     "asgikit.query": ["DEFAULT_MAX_FIELDS", "parse_urlencoded"],
     "asgikit.requests": [
+        "COMPILED",
         "DEFAULT_MAX_BODY_SIZE",
         "DEFAULT_MAX_QUERY_PARAMS",
         "JSONDumps",

@@ -152,3 +152,22 @@ async def test_an_event_stream_relays_a_lone_surrogate_as_valid_utf8(
 def test_server_sent_event_data_always_encodes(data: str) -> None:
     encoded = ServerSentEvent(data).encode()
     assert encoded.decode("utf-8").startswith("data: ")
+
+
+@given(
+    st.text(st.characters(exclude_categories=())),  # surrogates included
+    st.booleans(),
+    st.booleans(),
+)
+def test_loads_refuses_exactly_the_strings_with_a_lone_surrogate(
+    text: str, escaped: bool, as_bytes: bool
+) -> None:
+    # Escaped (\udXXX) or raw (UTF-8 bytes ED A0-BF, or a str holding one), as bytes or
+    # as text: loads() refuses the value if and only if it holds a lone surrogate.
+    document = json.dumps({"k": [text]}, ensure_ascii=escaped)
+    data: str | bytes = document.encode("utf-8", "surrogatepass") if as_bytes else document
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        with pytest.raises(InvalidJSONError, match="lone surrogate"):
+            json_codec.loads(data)
+    else:
+        assert json_codec.loads(data) == {"k": [text]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 from pathlib import Path
 
 import asgikit.websockets as websockets
@@ -16,6 +17,7 @@ from asgikit.testing import export_problems
 
 PUBLIC: dict[str, list[str]] = {
     "asgikit.websockets": [
+        "COMPILED",
         "DEFAULT_MAX_MESSAGE_SIZE",
         "AcceptOptions",
         "MessageTooBigError",
@@ -67,3 +69,11 @@ def test_disconnect_carries_code_and_reason() -> None:
     assert "4000" in str(exc) and "bye" in str(exc)
     default = websockets.WebSocketDisconnect()
     assert (default.code, default.reason) == (1005, "")
+
+
+def test_compiled_says_which_build_is_loaded() -> None:
+    from asgikit.websockets import COMPILED, _websocket
+
+    module_file = str(_websocket.__file__)
+    extension = module_file.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    assert COMPILED is extension

@@ -14,6 +14,7 @@ from asgikit.errors import HeaderValueError
 from asgikit.requests import Request
 from asgikit.testing import Channel, http_scope, websocket_scope
 from asgikit.websockets import (
+    COMPILED,
     AcceptOptions,
     WebSocket,
     WebSocketDisconnect,
@@ -327,7 +328,13 @@ async def test_deny_once_closed_does_nothing(connect: Connect) -> None:
 @pytest.mark.parametrize("status", [101, 199, 600, 0, True, 403.0, "403", None])
 async def test_deny_refuses_bad_statuses(connect: Connect, status: Any) -> None:
     request, channel = connect(extensions=DENIAL)
-    with pytest.raises(HeaderValueError, match=r"invalid (denial )?status"):
+    # The compiled build checks the declared type (int) first: a float, str or None
+    # (refused by a type checker) gets its TypeError there.
+    if COMPILED and type(status) not in (int, bool):
+        expected: tuple[type[Exception], str] = (TypeError, "int object expected")
+    else:
+        expected = (HeaderValueError, r"invalid (denial )?status")
+    with pytest.raises(expected[0], match=expected[1]):
         await deny(request, status)
     assert channel.sent == []
     assert WebSocket(request).state is WebSocketState.NEW
@@ -379,6 +386,9 @@ async def test_a_concurrent_handshake_answer_is_refused_while_accept_runs(second
     assert [m["type"] for m in sent] == ["websocket.accept"]
 
 
+@pytest.mark.skipif(
+    COMPILED, reason="a compiled coroutine method is not an inspect coroutine function"
+)
 def test_every_public_websocket_method_is_async() -> None:
     methods = {
         name: member

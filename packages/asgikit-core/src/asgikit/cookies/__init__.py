@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Literal, TypedDict, Unpack
+from typing import Unpack, cast
 
+from asgikit.cookies._options import CookieAttributes, CookieOptions, SameSite
 from asgikit.errors import HeaderValueError, ResponseStateError
 from asgikit.multivalue import MultiValueDict
 
@@ -29,40 +30,6 @@ __all__ = [
     "SameSite",
     "parse_cookie_header",
 ]
-
-SameSite = Literal["lax", "strict", "none"]
-
-
-class CookieAttributes(TypedDict, total=False):
-    """The attributes of a cookie that :meth:`ResponseCookies.delete` takes: the ones
-    that say which cookie it is (``domain``, ``path``) and how it was set, which the
-    deleting Set-Cookie line repeats (browsers refuse a SameSite=None or Partitioned
-    line that is not ``secure``)."""
-
-    #: ``Domain`` (``None``: only the host that set it).
-    domain: str | None
-    #: ``Path`` ("/"; ``None``: the browser's default, the request's directory).
-    path: str | None
-    #: ``Secure``: sent over HTTPS only (``False``).
-    secure: bool
-    #: ``HttpOnly``: hidden from scripts (``False``).
-    httponly: bool
-    #: ``SameSite`` ("lax"); "none" needs ``secure``.
-    samesite: SameSite | None
-    #: ``Partitioned`` (CHIPS; ``False``); needs ``secure``.
-    partitioned: bool
-
-
-class CookieOptions(CookieAttributes, total=False):
-    """The options of :meth:`ResponseCookies.set` and :class:`Cookie`: the
-    :class:`CookieAttributes` and the cookie's lifetime. A misspelled option is a type
-    error, and a ``TypeError`` when the call runs."""
-
-    #: ``Expires``: an aware :class:`~datetime.datetime` (``None``: a session cookie).
-    expires: datetime | None
-    #: ``Max-Age`` in seconds (``None``: not sent).
-    max_age: int | None
-
 
 _COOKIE_OPTIONS: frozenset[str] = CookieOptions.__optional_keys__
 _ATTRIBUTES: frozenset[str] = CookieAttributes.__optional_keys__
@@ -132,8 +99,11 @@ class Cookie:
 
     def __init__(self, name: str, value: str, **options: Unpack[CookieOptions]) -> None:
         _check_options(options, _COOKIE_OPTIONS, "Cookie")
-        expires = options.get("expires")
-        max_age = options.get("max_age")
+        # Read as objects: the checks below refuse a wrong type with HeaderValueError, before the
+        # compiled build's own check of the declared type would raise a bare TypeError.
+        given: Mapping[str, object] = options
+        expires = given.get("expires")
+        max_age = given.get("max_age")
         domain = options.get("domain")
         path = options.get("path", "/")
         secure = options.get("secure", False)
@@ -171,7 +141,7 @@ class Cookie:
             )
         self.name = name
         self.value = value
-        self.expires = expires
+        self.expires = cast("datetime | None", expires)  # checked above
         self.max_age = max_age
         self.domain = domain
         self.path = path

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
-from contextlib import aclosing
 from http import HTTPMethod, HTTPStatus
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,7 @@ from asgikit.headers.accept import AcceptHeader, negotiate
 from asgikit.json_codec import JSONDumps, JSONLoads
 from asgikit.multivalue import MultiValueDict
 from asgikit.query import parse_urlencoded
-from asgikit.requests import _body, _events, _optional, _url
+from asgikit.requests import _body, _events, _optional, _stream, _url
 from asgikit.requests._body import MAX_PENDING_BODY
 from asgikit.requests._exchange import (
     DEFAULT_MAX_BODY_SIZE,
@@ -59,6 +58,7 @@ if TYPE_CHECKING:
     from asgikit.websockets import AcceptOptions, WebSocket
 
 __all__ = [
+    "COMPILED",
     "JSONDumps",
     "JSONLoads",
     "DEFAULT_MAX_BODY_SIZE",
@@ -67,6 +67,10 @@ __all__ = [
     "ResponseWriter",
 ]
 
+
+#: ``True`` when this build of asgikit-core is the compiled one (mypyc: a platform wheel
+#: built with ``ASGIKIT_COMPILE=1``), ``False`` for pure Python. Both behave the same.
+COMPILED: bool = not __file__.endswith(".py")
 
 _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
 _SCOPE_TYPES = frozenset(("http", "websocket"))
@@ -380,7 +384,7 @@ class Request:
     def max_body_size(self, value: int) -> None:
         self._exchange.max_body_size = value
 
-    async def read_stream(self) -> AsyncGenerator[bytes, None]:
+    def read_stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in the chunks it arrives in; nothing is kept.
 
         A body already read in full is yielded from the cache. Raises
@@ -388,10 +392,7 @@ class Request:
         more bytes arrive than Content-Length declared. Not capped: streaming is for
         bodies of any size.
         """
-        inbound = self._exchange.get_inbound()
-        async with aclosing(_body.stream_body(inbound, self._receive, self.content_length)) as body:
-            async for chunk in body:
-                yield chunk
+        return _stream.read_stream(self)
 
     async def read_bytes(self, *, max_body_size: int | None = None) -> bytes:
         """The whole body, kept so that every later read over this scope gets it too.

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from enum import Enum
 
 from asgikit.asgi import Message, Receive
@@ -278,41 +278,6 @@ def _nothing() -> None:
 
 
 # -- the readers -------------------------------------------------------------------------
-
-
-async def stream_body(
-    inbound: Inbound, receive: Receive, declared: int | None
-) -> AsyncGenerator[bytes, None]:
-    """What :meth:`Request.read_stream` yields; ``declared`` is the Content-Length."""
-    if inbound.phase is CACHED:
-        if inbound.body:
-            yield inbound.body
-        return
-    inbound.claim()
-    received = 0
-    failed = False
-    try:
-        while True:
-            message = await inbound.next_message(receive)
-            kind = message["type"]
-            if kind == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if chunk:
-                    received += len(chunk)
-                    if declared is not None and received > declared:
-                        raise BadRequestError("the body is longer than its Content-Length")
-                    yield chunk
-                if not message.get("more_body", False):
-                    return
-            elif kind == "http.disconnect":
-                raise ClientDisconnectedError("the client disconnected while sending the body")
-    except GeneratorExit:  # the reader stopped early: the rest is unread, not failed
-        raise
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        inbound.transit(STREAMING, FAILED if failed else STREAMED)
 
 
 async def read_body(inbound: Inbound, receive: Receive, declared: int | None, limit: int) -> bytes:

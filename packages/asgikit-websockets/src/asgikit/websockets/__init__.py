@@ -26,6 +26,7 @@ the application.
 
 from __future__ import annotations
 
+from asgikit.websockets import _websocket
 from asgikit.websockets._errors import (
     MessageTooBigError,
     MessageTypeError,
@@ -33,9 +34,9 @@ from asgikit.websockets._errors import (
     WebSocketProtocolError,
     WebSocketStateError,
 )
+from asgikit.websockets._options import AcceptOptions
 from asgikit.websockets._websocket import (
     DEFAULT_MAX_MESSAGE_SIZE,
-    AcceptOptions,
     WebSocket,
     WebSocketState,
     accept,
@@ -43,6 +44,7 @@ from asgikit.websockets._websocket import (
 )
 
 __all__ = [
+    "COMPILED",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "AcceptOptions",
     "MessageTooBigError",
@@ -55,3 +57,7 @@ __all__ = [
     "accept",
     "deny",
 ]
+
+#: ``True`` when this build of asgikit-websockets is the compiled one (mypyc: a platform
+#: wheel built with ``ASGIKIT_COMPILE=1``), ``False`` for pure Python.
+COMPILED: bool = not str(_websocket.__file__).endswith(".py")

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, NoReturn, Unpack
 
 from asgikit import json_codec
 from asgikit.errors import HeaderValueError
@@ -38,6 +38,7 @@ from asgikit.websockets._errors import (
     WebSocketProtocolError,
     WebSocketStateError,
 )
+from asgikit.websockets._options import AcceptOptions, HeadersArg
 
 if TYPE_CHECKING:
     from asgikit.asgi import Message
@@ -46,22 +47,6 @@ if TYPE_CHECKING:
 EXTRAS_KEY = "asgikit-websockets"
 
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
-
-HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
-
-
-class AcceptOptions(TypedDict, total=False):
-    """The options of :meth:`WebSocket.accept`, :func:`accept` and
-    ``Request.websocket_accept()``. A misspelled option is a type error, and a
-    ``TypeError`` when the call runs."""
-
-    #: The subprotocol chosen, one the client offered (``None``: none).
-    subprotocol: str | None
-    #: Extra handshake response headers; ``Sec-WebSocket-*`` ones are refused.
-    headers: HeadersArg
-    #: The cap on every read, in bytes (1 MiB); ``None``: no cap of ours.
-    max_message_size: int | None
-
 
 _ACCEPT_OPTIONS: frozenset[str] = AcceptOptions.__optional_keys__
 
@@ -225,7 +210,10 @@ class WebSocket:
         if not options.keys() <= _ACCEPT_OPTIONS:
             name = next(name for name in options if name not in _ACCEPT_OPTIONS)
             raise TypeError(f"accept() got an unexpected keyword argument {name!r}")
-        subprotocol = options.get("subprotocol")
+        # Read as an object: a wrong type is refused below with HeaderValueError, before
+        # the compiled build's own check of the declared type would raise a TypeError.
+        given: Mapping[str, object] = options
+        subprotocol = given.get("subprotocol")
         conn = self._conn
         if conn.state is not _NEW or conn.handshaking:
             raise self._refusal("accept")
@@ -255,7 +243,7 @@ class WebSocket:
             try:
                 await self._send(reply)
             except OSError as exc:  # ASGI 2.4: send() on a closed connection raises OSError
-                raise self._lost() from exc
+                raise self._lost(exc) from exc
         finally:
             conn.handshaking = False
         conn.state = _ACCEPTED
@@ -399,7 +387,7 @@ class WebSocket:
         try:
             await self._send(message)
         except OSError as exc:  # ASGI 2.4: send() on a closed connection raises OSError
-            raise self._lost() from exc
+            raise self._lost(exc) from exc
 
     async def write_json(
         self, obj: Any, *, dumps: JSONDumps = json_codec.dumps, binary: bool = False
@@ -491,9 +479,13 @@ class WebSocket:
             message.get("code", NO_STATUS_RECEIVED), message.get("reason") or ""
         )
 
-    def _lost(self) -> WebSocketDisconnect:
-        # A send failed: the client vanished without a close frame we could see.
-        return self._closed_by_client(ABNORMAL_CLOSURE, "")
+    def _lost(self, exc: OSError) -> WebSocketDisconnect:
+        # A send failed: the client vanished without a close frame we could see. The
+        # cause is set here as well as by `raise ... from`, which the compiled build
+        # (mypyc) does not keep when the raise follows an await.
+        error = self._closed_by_client(ABNORMAL_CLOSURE, "")
+        error.__cause__ = exc
+        return error
 
     def _unexpected(self, message: Message) -> Exception:
         kind = message["type"]
