@@ -50,9 +50,11 @@ PROBE = Path(__file__).resolve().parent / "_probe_install.py"
 SHADOWING_INIT = Path(__file__).resolve().parent / "_shadowing_asgikit.py"
 ALL_PORTIONS = [
     "requests", "responses", "errors", "headers", "cookies", "query", "multivalue",
-    "json_codec", "testing", "asgi", "forms", "files", "websockets",
+    "json_codec", "testing", "asgi", "forms", "files", "websockets", "pubsub",
 ]  # fmt: skip
-MEMBERS = ["asgikit-core", "asgikit-forms", "asgikit-files", "asgikit-websockets"]
+MEMBERS = [
+    "asgikit-core", "asgikit-forms", "asgikit-files", "asgikit-websockets", "asgikit-pubsub",
+]  # fmt: skip
 TIMEOUT = 600
 
 

@@ -57,6 +57,9 @@ class MemoryBroker(Broker):
         await super()._attach(subscription)
         return dict.fromkeys(subscription.channels, (self._last, 0))
 
+    def _last_subscriber_left(self, channel: str) -> None:
+        """Nothing to release: the channel's history stays, for a later ``last_id``."""
+
     async def _read_history(self, channel: str, after: IdKey, count: int) -> list[Message]:
         kept = self._kept.get(channel)
         if kept is None:

@@ -122,6 +122,7 @@ class RedisBroker(Broker):
     async def connect(self) -> None:
         """Ping the server: :class:`BrokerUnavailableError` after ``connect_timeout``
         seconds if it does not answer."""
+        await super().connect()
         await self._call("connect", self._redis.ping)
 
     async def publish(self, channel: str, data: bytes | str) -> str | None:

@@ -156,7 +156,10 @@ class Broker(ABC):
         return Subscription(self, channels, **options)
 
     async def connect(self) -> None:
-        """Make sure the broker is reachable (:class:`BrokerUnavailableError` if not)."""
+        """Make sure the broker is reachable (:class:`BrokerUnavailableError` if not);
+        a closed broker raises :class:`SubscriptionStateError`."""
+        if self._closed:
+            raise SubscriptionStateError("cannot connect: the broker is closed")
 
     async def close(self) -> None:
         """End every open subscription (their loops end) and release the broker."""
@@ -197,8 +200,9 @@ class Broker(ABC):
                     del self._subscribers[channel]
                     self._last_subscriber_left(channel)
 
+    @abstractmethod
     def _last_subscriber_left(self, channel: str) -> None:
-        """Hook: ``channel`` has no subscriber left in this process."""
+        """``channel`` has no subscriber left in this process."""
 
     @abstractmethod
     async def _read_history(self, channel: str, after: IdKey, count: int) -> list[Message]:
