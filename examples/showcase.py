@@ -150,17 +150,23 @@ EXAMPLES = [
     Example(
         "sse_clock",
         "Server-Sent Events clock",
-        "The server's time, pushed every second.",
+        "The server's time, pushed every second; reconnecting resumes where it left off.",
         (
             (
-                "ServerSentEvent(",
-                "framed each tick as event:, id: and data: lines.",
+                "Lifespan(clock)",
+                "made a broker at startup (in this process, or Redis with REDIS_URL) "
+                "keeping the last 100 ticks, and started the task that publishes one a "
+                "second.",
             ),
             (
-                "request.respond_event_stream(",
-                "sent text/event-stream with Cache-Control: no-cache and a ping comment "
-                "after 15 s of silence; when the visitor leaves it closes ticks() and "
-                "returns, so there is nothing to catch.",
+                'broker.publish("clock"',
+                "sent each tick to every subscriber; the broker gave it an id.",
+            ),
+            (
+                "respond_channel_events(",
+                "subscribed to the clock channel, sent text/event-stream with each tick's "
+                "id; a reconnecting browser's Last-Event-ID got it the ticks it missed "
+                "first. When the visitor leaves it unsubscribes and returns.",
             ),
         ),
         ("curl -N {url}events",),
@@ -279,14 +285,20 @@ EXAMPLES = [
         "WebSocket chat",
         "Open this page in a second window (or tab) and talk.",
         (
-            ("Lifespan(chat_room)", "made the room, a set of connections, at startup."),
-            ('request.state["room"]', "is that room: the same set for every connection."),
-            ("ws.read_json()", "read a text message and decoded it as JSON."),
             (
-                "member.write_json(",
-                "sent the message to each member; one who has left raises "
-                "WebSocketDisconnect and is dropped.",
+                "Lifespan(chat_room)",
+                "made the broker at startup: in this process, or Redis with REDIS_URL, "
+                "so that visitors of every worker and host share the room.",
             ),
+            ('request.state["chat"]', "is that broker, the same for every connection."),
+            (
+                'broker.subscribe("chat", max_queue=100)',
+                "subscribed this connection to the room; at most 100 messages wait for a "
+                "slow visitor (the oldest are dropped), and leaving unsubscribes.",
+            ),
+            ("ws.read_json()", "read a text message and decoded it as JSON."),
+            ("broker.publish(", "sent the message to every subscriber of the room."),
+            ("ws.write(message.text())", "relayed each message of the room to this visitor."),
         ),
         ("""uv run python -m websockets {ws}ws   # then type {{"name": "cli", "text": "hi"}}""",),
     ),
@@ -338,6 +350,7 @@ lifespan = Lifespan(
     MODULES["upload"].upload_folder,
     MODULES["download"].report,
     MODULES["ws_chat"].chat_room,
+    MODULES["sse_clock"].clock,
     MODULES["router"].notebook,
 )
 
