@@ -86,8 +86,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await request.respond_text(PAGE, media_type="text/html")
         return
     broker: Broker = request.state["chat"]
-    ws = await request.websocket_accept()
+    # Subscribed before accepting: once the visitor is in, it misses nothing.
     async with broker.subscribe("chat", max_queue=100) as sub:
+        ws = await request.websocket_accept()
         relaying = asyncio.create_task(relay(sub, ws))
         try:
             while True:
