@@ -525,11 +525,70 @@ def free_port(preferred: int) -> int:
         return port
 
 
+def serve_on_redis(host: str, port: int) -> None:
+    """Two showcase processes on two ports sharing one Redis: a local redis-server on a
+    free port (unless REDIS_URL names one), stopped with them."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    if "REDIS_URL" not in env:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            sys.exit("--redis needs redis-server (Debian: apt-get install redis-server)")
+        redis_port = free_port(6379)
+        redis = [binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
+        children.append(subprocess.Popen([*redis, "--appendonly", "no", "--loglevel", "warning"]))
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        deadline = time.monotonic() + 30
+        while True:  # the brokers check the server at start-up: wait until it listens
+            try:
+                socket.create_connection(("127.0.0.1", redis_port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or children[0].poll() is not None:
+                    children[0].kill()
+                    sys.exit("redis-server did not start")
+                time.sleep(0.05)
+    first = free_port(port)
+    second = free_port(first + 1)
+    for each in (first, second):
+        command = [sys.executable, __file__, "--host", host, "--port", str(each)]
+        children.append(subprocess.Popen(command, env=env))
+    print(
+        f"two processes on {env['REDIS_URL']}: http://{host}:{first}/ and "
+        f"http://{host}:{second}/ (open the chat on both; Ctrl+C stops everything)",
+        flush=True,
+    )
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            child.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve every asgikit example.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="two processes (ports N and N+1) sharing a Redis: REDIS_URL, or a local "
+        "redis-server started on a free port",
+    )
     args = parser.parse_args()
+    if args.redis:
+        serve_on_redis(args.host, args.port)
+        return
     import uvicorn
 
     port = free_port(args.port) if args.host == "127.0.0.1" else args.port
