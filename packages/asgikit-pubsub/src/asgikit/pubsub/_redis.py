@@ -310,11 +310,8 @@ class RedisBroker(Broker):
                 delay = self.backoff_initial
                 while True:
                     reply = await pubsub.get_message(timeout=None)
-                    # Then whatever else has arrived, before the subscribers run: they
-                    # wake once per burst instead of once per message.
-                    while reply is not None:
+                    if reply is not None:
                         self._dispatch(reply)
-                        reply = await pubsub.get_message(timeout=0)
             except self._errors:
                 self._pubsub = None
                 await asyncio.sleep(delay)
