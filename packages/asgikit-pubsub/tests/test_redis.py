@@ -126,3 +126,19 @@ async def test_subscriptions_survive_a_server_restart(redis_server: RedisServer)
         assert kept == [f"kept-{i}" for i in range(20)]
         assert broker.reconnects >= 2  # the pub/sub reader and the stream reader
         assert broker.subscriber_count("a") == 1
+
+
+async def test_the_server_forgets_a_channel_nobody_here_reads(redis_server: RedisServer) -> None:
+    from redis.asyncio import Redis
+
+    async with RedisBroker(redis_server.url) as broker:
+        probe = Redis.from_url(redis_server.url)
+        try:
+            async with broker.subscribe("a"), broker.subscribe("a"):
+                assert await probe.pubsub_numsub("a") == [(b"a", 1)]  # one connection
+            # Changes reach the server in order: once "b" is confirmed, "a" has gone.
+            async with broker.subscribe("b"):
+                assert await probe.pubsub_numsub("a", "b") == [(b"a", 0), (b"b", 1)]
+                assert await broker.publish("a", "nobody") is None
+        finally:
+            await probe.aclose()
