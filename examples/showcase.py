@@ -152,17 +152,23 @@ EXAMPLES = [
     Example(
         "sse_clock",
         "Server-Sent Events clock",
-        "The server's time, pushed every second.",
+        "The server's time, pushed every second; reconnecting resumes where it left off.",
         (
             (
-                "ServerSentEvent(",
-                "framed each tick as event:, id: and data: lines.",
+                "Lifespan(clock)",
+                "made a broker at startup (in this process, or Redis with REDIS_URL) "
+                "keeping the last 100 ticks, and started the task that publishes one a "
+                "second.",
             ),
             (
-                "request.respond_event_stream(",
-                "sent text/event-stream with Cache-Control: no-cache and a ping comment "
-                "after 15 s of silence; when the visitor leaves it closes ticks() and "
-                "returns, so there is nothing to catch.",
+                'broker.publish("clock"',
+                "sent each tick to every subscriber; the broker gave it an id.",
+            ),
+            (
+                "respond_channel_events(",
+                "subscribed to the clock channel, sent text/event-stream with each tick's "
+                "id; a reconnecting browser's Last-Event-ID got it the ticks it missed "
+                "first. When the visitor leaves it unsubscribes and returns.",
             ),
         ),
         ("curl -N {url}events",),
@@ -281,14 +287,20 @@ EXAMPLES = [
         "WebSocket chat",
         "Open this page in a second window (or tab) and talk.",
         (
-            ("Lifespan(chat_room)", "made the room, a set of connections, at startup."),
-            ('request.state["room"]', "is that room: the same set for every connection."),
-            ("ws.read_json()", "read a text message and decoded it as JSON."),
             (
-                "member.write_json(",
-                "sent the message to each member; one who has left raises "
-                "WebSocketDisconnect and is dropped.",
+                "Lifespan(chat_room)",
+                "made the broker at startup: in this process, or Redis with REDIS_URL, "
+                "so that visitors of every worker and host share the room.",
             ),
+            ('request.state["chat"]', "is that broker, the same for every connection."),
+            (
+                'broker.subscribe("chat", max_queue=100)',
+                "subscribed this connection to the room; at most 100 messages wait for a "
+                "slow visitor (the oldest are dropped), and leaving unsubscribes.",
+            ),
+            ("ws.read_json()", "read a text message and decoded it as JSON."),
+            ("broker.publish(", "sent the message to every subscriber of the room."),
+            ("ws.write(message.text())", "relayed each message of the room to this visitor."),
         ),
         ("""uv run python -m websockets {ws}ws   # then type {{"name": "cli", "text": "hi"}}""",),
     ),
@@ -340,6 +352,7 @@ lifespan = Lifespan(
     MODULES["upload"].upload_folder,
     MODULES["download"].report,
     MODULES["ws_chat"].chat_room,
+    MODULES["sse_clock"].clock,
     MODULES["router"].notebook,
 )
 
@@ -519,11 +532,70 @@ def free_port(preferred: int) -> int:
         return port
 
 
+def serve_on_redis(host: str, port: int) -> None:
+    """Two showcase processes on two ports sharing one Redis: a local redis-server on a
+    free port (unless REDIS_URL names one), stopped with them."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    if "REDIS_URL" not in env:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            sys.exit("--redis needs redis-server (Debian: apt-get install redis-server)")
+        redis_port = free_port(6379)
+        redis = [binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
+        children.append(subprocess.Popen([*redis, "--appendonly", "no", "--loglevel", "warning"]))
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        deadline = time.monotonic() + 30
+        while True:  # the brokers check the server at start-up: wait until it listens
+            try:
+                socket.create_connection(("127.0.0.1", redis_port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or children[0].poll() is not None:
+                    children[0].kill()
+                    sys.exit("redis-server did not start")
+                time.sleep(0.05)
+    first = free_port(port)
+    second = free_port(first + 1)
+    for each in (first, second):
+        command = [sys.executable, __file__, "--host", host, "--port", str(each)]
+        children.append(subprocess.Popen(command, env=env))
+    print(
+        f"two processes on {env['REDIS_URL']}: http://{host}:{first}/ and "
+        f"http://{host}:{second}/ (open the chat on both; Ctrl+C stops everything)",
+        flush=True,
+    )
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            child.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve every asgikit example.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="two processes (ports N and N+1) sharing a Redis: REDIS_URL, or a local "
+        "redis-server started on a free port",
+    )
     args = parser.parse_args()
+    if args.redis:
+        serve_on_redis(args.host, args.port)
+        return
     import uvicorn
 
     port = free_port(args.port) if args.host == "127.0.0.1" else args.port

@@ -1,20 +1,31 @@
 """WebSocket chat: open the page in two windows and talk.
 Run: uv run uvicorn ws_chat:app --app-dir examples
+Several workers or hosts: REDIS_URL=redis://127.0.0.1:6379/0 uv run uvicorn ... (each)
 
-The room is lifespan state: made at start-up, seen by every connection as
-``request.state["room"]``. It lives in this process; with several workers or hosts,
-publish each message to a broker (Redis pub/sub, ...) and let every worker write to its
-own connections."""
+Every message goes through a broker, made at start-up (lifespan state, seen by every
+connection as ``request.state["chat"]``): each connection publishes what its visitor
+says and relays what the broker delivers. With nothing set the broker lives in this
+process; with REDIS_URL it is Redis (or Valkey), so visitors on other workers and hosts
+are in the same room."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.lifespan import Lifespan
+from asgikit.pubsub import (
+    Broker,
+    BrokerUnavailableError,
+    MemoryBroker,
+    RedisBroker,
+    Subscription,
+)
 from asgikit.requests import Request
 from asgikit.websockets import WebSocket, WebSocketDisconnect
 
@@ -47,20 +58,23 @@ PAGE = """<!doctype html>
 
 @asynccontextmanager
 async def chat_room() -> AsyncIterator[dict[str, Any]]:
-    yield {"room": set()}  # the server closes every websocket before shutdown
+    url = os.environ.get("REDIS_URL")
+    broker: Broker = RedisBroker(url) if url else MemoryBroker()
+    async with broker:  # with Redis: fails at start-up if the server is not there
+        yield {"chat": broker}
 
 
 lifespan = Lifespan(chat_room)
 
 
-async def broadcast(room: set[WebSocket], message: dict[str, str]) -> None:
-    async def deliver(member: WebSocket) -> None:
-        try:
-            await member.write_json(message)
-        except WebSocketDisconnect:
-            room.discard(member)
-
-    await asyncio.gather(*(deliver(member) for member in list(room)))
+async def relay(sub: Subscription, ws: WebSocket) -> None:
+    """Write each message of the room to this visitor. A visitor too slow to keep up
+    loses the oldest messages (at most 100 wait), never the server's memory."""
+    try:
+        async for message in sub:
+            await ws.write(message.text())
+    except WebSocketDisconnect:
+        pass
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,17 +85,23 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if request.is_http:
         await request.respond_text(PAGE, media_type="text/html")
         return
-    room: set[WebSocket] = request.state["room"]
-    ws = await request.websocket_accept()
-    room.add(ws)
-    try:
-        while True:
-            data = await ws.read_json()
-            if isinstance(data, dict):
-                name = str(data.get("name", "guest"))[:32]
-                text = str(data.get("text", ""))[:2000]
-                await broadcast(room, {"name": name, "text": text})
-    except WebSocketDisconnect:
-        pass
-    finally:
-        room.discard(ws)
+    broker: Broker = request.state["chat"]
+    # Subscribed before accepting: once the visitor is in, it misses nothing.
+    async with broker.subscribe("chat", max_queue=100) as sub:
+        ws = await request.websocket_accept()
+        relaying = asyncio.create_task(relay(sub, ws))
+        try:
+            while True:
+                data = await ws.read_json()
+                if isinstance(data, dict):
+                    name = str(data.get("name", "guest"))[:32]
+                    text = str(data.get("text", ""))[:2000]
+                    try:
+                        await broker.publish("chat", json.dumps({"name": name, "text": text}))
+                    except BrokerUnavailableError:  # Redis is away: say so, keep the room
+                        await ws.write_json({"name": "server", "text": "not sent, try again"})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            relaying.cancel()
+            await asyncio.wait({relaying})

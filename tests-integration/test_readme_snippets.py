@@ -306,6 +306,43 @@ def _websockets_import(output: str, cwd: Path) -> None:
     assert output == ""
 
 
+@check("pubsub-basics")
+def _pubsub_basics(output: str, cwd: Path) -> None:
+    assert output == "room b'hello'\nnews b'\\x00 bytes too'\n0\n"
+
+
+@check("pubsub-import")
+def _pubsub_import(output: str, cwd: Path) -> None:
+    assert output == ""
+
+
+@check("pubsub-sse")
+def _pubsub_sse(url: str, cwd: Path) -> None:
+    def events(response: httpx.Response, count: int) -> list[tuple[str, str]]:
+        got: list[tuple[str, str]] = []
+        fields: dict[str, str] = {}
+        for line in response.iter_lines():
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+            elif "data" in fields:
+                assert fields["event"] == "note"
+                got.append((fields["id"], fields["data"]))
+                fields = {}
+                if len(got) == count:
+                    break
+        return got
+
+    ids = [httpx.post(url, content=f"note {i}", timeout=30).text for i in range(3)]
+    headers = {"last-event-id": ids[0]}
+    with httpx.stream("GET", url, headers=headers, timeout=30) as response:
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        assert events(response, 2) == [(ids[1], "note 1"), (ids[2], "note 2")]
+    bad = httpx.get(url, headers={"last-event-id": "x"}, timeout=30)
+    assert bad.status_code == 400
+    assert bad.text == "the event id is not a message id"
+
+
 @check("websocket-json-codec")
 def _websocket_json_codec(url: str, cwd: Path) -> None:
     with connect(url.replace("http", "ws", 1) + "/", open_timeout=30) as ws:

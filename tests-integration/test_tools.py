@@ -504,7 +504,15 @@ def test_bad_snippets_stay_out_of_the_project_mypy_run() -> None:
 
 @pytest.mark.parametrize(
     "dist",
-    ["asgikit-core", "asgikit-forms", "asgikit-files", "asgikit-websockets", "asgikit-testclient"],
+    [
+        "asgikit-core",
+        "asgikit-forms",
+        "asgikit-files",
+        "asgikit-websockets",
+        "asgikit-testclient",
+        "asgikit-compression",
+        "asgikit-pubsub",
+    ],
 )
 def test_typing_snippets_against_the_workspace(dist: str, tmp_path: Path) -> None:
     # What check_wheels runs in each wheel's venv, here with the workspace's editable

@@ -51,7 +51,7 @@ SHADOWING_INIT = Path(__file__).resolve().parent / "_shadowing_asgikit.py"
 ALL_PORTIONS = [
     "requests", "responses", "errors", "headers", "cookies", "query", "multivalue",
     "json_codec", "testing", "asgi", "forms", "files", "websockets", "testclient",
-    "compression",
+    "compression", "pubsub",
 ]  # fmt: skip
 MEMBERS = [
     "asgikit-core",
@@ -60,6 +60,7 @@ MEMBERS = [
     "asgikit-websockets",
     "asgikit-testclient",
     "asgikit-compression",
+    "asgikit-pubsub",
 ]
 TIMEOUT = 600
 
