@@ -351,7 +351,10 @@ class MultipartParser:
                     self._scanned = 0
                 line_end = buffer.find(_CRLF, start)
                 if line_end < 0:
-                    self._check_header_bytes(buffer, pos, start, end, end - pos)
+                    # A lone CR may begin the empty line that ends the headers, which
+                    # does not count toward the limit: count it once its line is known.
+                    carried = 0 if end - pos == 1 and buffer[pos] == 0x0D else end - pos
+                    self._check_header_bytes(buffer, pos, start, end, carried)
                     if final:
                         raise _ended("closing boundary")
                     self._buffer = buffer[pos:]
