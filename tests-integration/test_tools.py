@@ -300,6 +300,40 @@ def test_compile_hooks_must_be_one_file(workspace: Path) -> None:
     assert any("hatch_build.py differs between" in p for p in problems), problems
 
 
+COMPILE_HOOK = """
+[tool.hatch.build.targets.wheel.hooks.custom]
+compile = ["asgikit/beta/__init__.py"]
+group = "asgikit_extra"
+"""
+
+
+@pytest.mark.parametrize(
+    ("finally_body", "found"),
+    [
+        ("await close()", True),
+        ("async with lock():\n            pass", True),
+        ("async for _ in items():\n            pass", True),
+        ("if close is not None:\n            await close()", True),
+        ("close()", False),
+        ("async def later() -> None:\n            await close()", False),
+    ],
+)
+def test_a_compiled_coroutine_may_not_await_in_a_finally(
+    workspace: Path, finally_body: str, found: bool
+) -> None:
+    with (workspace / EXTRA / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write(COMPILE_HOOK)
+    source = "async def f() -> None:\n    try:\n        pass\n    finally:\n        "
+    _write(workspace / EXTRA / "src/asgikit/beta/__init__.py", source + finally_body + "\n")
+    problems = layout.check_workspace(workspace).problems
+    expected = "asgikit/beta/__init__.py:2 f()"
+    assert any(expected in p and "awaits in a finally" in p for p in problems) is found, problems
+    # The same code in a module that is not compiled is fine.
+    _write(workspace / EXTRA / "src/asgikit/beta/__init__.py", "")
+    _write(workspace / EXTRA / "src/asgikit/beta/_pure.py", source + finally_body + "\n")
+    assert layout.check_workspace(workspace).problems == []
+
+
 def test_type_checking_imports_are_exempt() -> None:
     source = textwrap.dedent(
         """

@@ -22,7 +22,9 @@ What it checks (DESIGN.md section 1, monorepo-anchors.md section 3):
   time, outside ``if TYPE_CHECKING:``) only its own subpackages and those of siblings it
   depends on;
 - each member has README.md and CHANGELOG.md, and the changelog has a heading for the
-  current version.
+  current version;
+- the compiled build's hook (``hatch_build.py``) is one file in every member, and no
+  coroutine in a module it compiles awaits in a ``finally`` (mypyc miscompiles that).
 
 Exit status: 0 when everything holds, 1 with one line per problem otherwise.
 """
@@ -481,6 +483,65 @@ def check_compile_hooks(members: list[Member], report: Report) -> None:
         report.ok(f"hatch_build.py identical in {', '.join(sorted(hooks))}")
 
 
+def _nested_nodes(nodes: list[ast.AST]) -> list[ast.AST]:
+    """``nodes`` and every node under them, except the functions and lambdas they define
+    (the code of another function)."""
+    found: list[ast.AST] = []
+    for node in nodes:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            found.append(node)
+            found += _nested_nodes(list(ast.iter_child_nodes(node)))
+    return found
+
+
+def awaits_in_finally(source: str) -> list[str]:
+    """``line name()`` of each coroutine in ``source`` that awaits in a ``finally``.
+
+    mypyc (2.4) compiles such a ``finally`` by keeping the pending error in the handled
+    exception state (``sys.exc_info()``), which it does not restore, and re-raises what
+    it finds there when the ``finally`` ends, even after a ``try`` that succeeded: an
+    error the caller is handling, or one an earlier call left behind. A compiled module
+    catches the error and awaits after the block instead (see
+    ``asgikit.requests._close_then_raise``).
+    """
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.AsyncFunctionDef):
+            continue
+        for node in _nested_nodes(list(function.body)):
+            if isinstance(node, ast.Try | ast.TryStar) and any(
+                isinstance(inner, ast.Await | ast.AsyncWith | ast.AsyncFor)
+                for inner in _nested_nodes(list(node.finalbody))
+            ):
+                found.append(f"{node.lineno} {function.name}()")
+    return found
+
+
+def check_compiled_modules(members: list[Member], report: Report) -> None:
+    """No coroutine in a module of the compiled build awaits in a ``finally``."""
+    for member in members:
+        hooks = member.pyproject.get("tool", {}).get("hatch", {}).get("build", {})
+        hook = hooks.get("targets", {}).get("wheel", {}).get("hooks", {}).get("custom", {})
+        modules = hook.get("compile", []) if isinstance(hook, dict) else []
+        bad = []
+        for module in modules:
+            path = member.directory / "src" / module
+            try:
+                hits = awaits_in_finally(path.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError) as exc:
+                report.fail(f"{member.dirname}: compiled module {module}: {exc}")
+                continue
+            bad += [f"{module}:{hit}" for hit in hits]
+        if bad:
+            report.fail(
+                f"{member.dirname}: a compiled coroutine awaits in a finally, which mypyc "
+                f"miscompiles ({', '.join(bad)}); catch the error, await after the block, "
+                "then raise it"
+            )
+        elif modules:
+            report.ok(f"{member.dirname}: no compiled coroutine awaits in a finally")
+
+
 def check_workspace(root: Path) -> Report:
     """Run every check on the workspace at ``root``."""
     report = Report()
@@ -498,6 +559,7 @@ def check_workspace(root: Path) -> Report:
     check_dependencies(members, report)
     check_imports(members, owners, report)
     check_compile_hooks(members, report)
+    check_compiled_modules(members, report)
     return report
 
 

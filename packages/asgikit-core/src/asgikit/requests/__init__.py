@@ -76,6 +76,29 @@ _METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
 _SCOPE_TYPES = frozenset(("http", "websocket"))
 
 
+async def _close_then_raise(iterator: object, failure: BaseException | None) -> None:
+    """Close ``iterator`` (when it has ``aclose``), then raise ``failure``, if any: what
+    ``finally: await iterator.aclose()`` does, with the pending error passed explicitly.
+
+    mypyc compiles a ``finally`` that awaits, in a coroutine, by keeping the pending
+    error in the handled-exception state (``sys.exc_info()``), which it never restores,
+    and re-raising whatever is there when the ``finally`` ends: a response that
+    succeeded would raise an error its caller is handling in an ``except`` block, or one
+    an earlier response left there. So no compiled coroutine awaits in a ``finally``
+    (``tools/check_layout.py`` refuses it) and the error is carried here explicitly.
+    """
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except BaseException as exc:
+            if failure is not None and exc is not failure and exc.__context__ is None:
+                exc.__context__ = failure  # as a finally would chain it
+            raise
+    if failure is not None:
+        raise failure
+
+
 def _unsupported_scope(scope_type: object) -> str:
     if scope_type == "lifespan":
         return (
@@ -624,6 +647,8 @@ class Request:
         chunk; a client that leaves stops the stream with :class:`ClientDisconnectedError`.
         A HEAD request gets the headers and the iterator is not run.
         """
+        # Not ``finally: await aclose()``: see _close_then_raise().
+        failure: BaseException | None = None
         try:
             async with self.response_writer(
                 status=status, media_type=media_type, content_length=content_length
@@ -631,10 +656,9 @@ class Request:
                 if not self.response.is_head:
                     async for chunk in stream:
                         await write(chunk)
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
+        except BaseException as exc:
+            failure = exc
+        await _close_then_raise(stream, failure)
 
     async def respond_event_stream(
         self,
@@ -656,23 +680,23 @@ class Request:
         headers.setdefault("x-accel-buffering", "no")
         iterator = aiter(events)
         ping = ServerSentEvent(comment="ping").encode()
+        # Not ``finally: await aclose()``: see _close_then_raise().
+        failure: BaseException | None = None
         try:
             async with self.response_writer(status=status, media_type="text/event-stream") as write:
-                if self.response.is_head:
-                    return
-                while True:
-                    item = await _events.next_event(iterator, ping_interval, write, ping)
-                    if item is None:
-                        break
-                    if isinstance(item, str):
-                        item = ServerSentEvent(item)
-                    await write(item.encode())
+                if not self.response.is_head:
+                    while True:
+                        item = await _events.next_event(iterator, ping_interval, write, ping)
+                        if item is None:
+                            break
+                        if isinstance(item, str):
+                            item = ServerSentEvent(item)
+                        await write(item.encode())
         except ClientDisconnectedError:
-            return
-        finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            pass  # how an event stream ends: the client left
+        except BaseException as exc:
+            failure = exc
+        await _close_then_raise(iterator, failure)
 
     # -- the connection: disconnect signal, server extensions, early hints --------------
     # (trailers are in ResponseWriter; response_writer() checks for them here)
