@@ -4,6 +4,7 @@ every split, and the event stream of a live endless app, closed mid-stream."""
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -195,3 +196,33 @@ async def test_a_receive_takes_its_own_timeout_and_lists_what_was_sent() -> None
         with pytest.raises(AppTimeoutError, match=r"within 0\.01 s") as timeout:
             await events.receive(timeout=0.01)
         assert b"data: 1\n\n" in [m.get("body") for m in timeout.value.sent]
+
+
+async def test_a_compressed_endless_stream_is_decoded_event_by_event() -> None:
+    """httpx2 asks for ``gzip, deflate, br, zstd``; behind a compressing middleware each
+    event is one sync-flushed piece of a gzip stream, decoded as it arrives."""
+    step = asyncio.Event()
+    left: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        accepted = dict(scope["headers"]).get(b"accept-encoding", b"")
+        assert b"gzip" in accepted
+        headers = [(b"content-type", b"text/event-stream"), (b"content-encoding", b"gzip")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        gzip = zlib.compressobj(wbits=31)
+        for n in (1, 2):  # each event is flushed; the gzip stream is never finished
+            data = gzip.compress(b"id: %d\ndata: tick %d\n\n" % (n, n))
+            data += gzip.flush(zlib.Z_SYNC_FLUSH)
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+            await step.wait()
+        left.append((await receive())["type"])
+
+    async with TestClient(app) as client, client.event_stream("/events") as events:
+        assert events.response.headers["content-encoding"] == "gzip"
+        first = await events.receive()
+        step.set()
+        second = await anext(events)
+    assert (first.id, first.data) == ("1", "tick 1")
+    assert (second.id, second.data) == ("2", "tick 2")
+    assert left == ["http.disconnect"]

@@ -103,7 +103,8 @@ class EventStream:
 
     ``async for event in stream`` reads each one with the client's timeout;
     :meth:`receive` takes one with its own. ``response`` is the httpx response,
-    ``exchange`` what the app sent. Leaving the ``async with`` block before the stream
+    ``exchange`` what the app sent. The body is read decoded (``Content-Encoding``
+    undone piece by piece as it arrives), as a browser reads it. Leaving the ``async with`` block before the stream
     ends is the browser going away: the app sees ``http.disconnect``.
     """
 
@@ -111,7 +112,7 @@ class EventStream:
         self.response = response
         self._parser = EventStreamParser()
         self._pending: list[ServerSentEvent] = []
-        self._chunks: AsyncIterator[bytes] = response.aiter_raw()
+        self._chunks: AsyncIterator[bytes] = response.aiter_bytes()
 
     @property
     def exchange(self) -> Exchange:
