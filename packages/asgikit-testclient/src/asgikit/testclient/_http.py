@@ -27,9 +27,12 @@ LEAVE_KEY = "asgikit.leave_after_body"
 class Exchange:
     """One request as the app lived it, for assertions after the fact.
 
-    ``sent``: every ASGI message the app sent, in order. ``early_hints``: the ``links``
-    of each ``http.response.early_hint``. ``client_left``: the client went away before
-    the response ended. ``finished``: the app task returned or raised. ``exception``:
+    ``sent``: every ASGI message the app sent, in order (all of them are kept; the
+    app's ``send()`` waits while the test has not read :data:`SEND_BUFFER_MESSAGES`
+    messages or :data:`SEND_BUFFER_BYTES` bytes, so it grows as fast as the test
+    reads). ``early_hints``: the ``links`` of each ``http.response.early_hint``.
+    ``client_left``: the client went away before the response ended. ``finished``: the
+    app task returned or raised. ``exception``:
     what the app raised, if anything (raised in the test too, unless the client had left
     or ``raise_app_exceptions`` is False).
     """
@@ -52,6 +55,7 @@ class Exchange:
         if not self.response_complete:
             self.client_left = True
         self.gone.set()
+        self.outbox.release()
 
 
 def exchange_of(response: httpx2.Response) -> Exchange:
@@ -273,6 +277,8 @@ def _sender(exchange: Exchange, server: Server) -> Send:
     async def send(message: Message) -> None:
         nonlocal started, finished
         kind = message["type"]
+        # Flow control: wait while the test has not read what came before.
+        await exchange.outbox.room()
         if exchange.client_left:
             if server.spec_version == "2.4":
                 raise ClientGoneError(f"cannot send {kind}: the client has gone")

@@ -104,8 +104,9 @@ class EventStream:
     ``async for event in stream`` reads each one with the client's timeout;
     :meth:`receive` takes one with its own. ``response`` is the httpx response,
     ``exchange`` what the app sent. The body is read decoded (``Content-Encoding``
-    undone piece by piece as it arrives), as a browser reads it. Leaving the ``async with`` block before the stream
-    ends is the browser going away: the app sees ``http.disconnect``.
+    undone piece by piece as it arrives), as a browser reads it. Leaving the
+    ``async with`` block before the stream ends is the browser going away: the app
+    sees ``http.disconnect``.
     """
 
     def __init__(self, response: httpx2.Response) -> None:

@@ -66,6 +66,8 @@ class WebSocketSession:
 
     async def _send(self, message: Message) -> None:
         kind = message["type"]
+        # Flow control: wait while the test has not read what came before.
+        await self._outbox.room()
         if self._disconnect is not None and self._accepted:
             if self._server.spec_version == "2.4":
                 raise ClientGoneError(f"cannot send {kind}: the websocket is closed")
@@ -210,6 +212,7 @@ class WebSocketSession:
             self.close_code, self.close_reason = code, reason
             self._disconnect = {"type": "websocket.disconnect", "code": code, "reason": reason}
             self._inbox.put_nowait(dict(self._disconnect))
+        self._outbox.release()
         await self._finish()
 
 
