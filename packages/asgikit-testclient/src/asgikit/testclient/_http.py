@@ -228,38 +228,29 @@ async def _run(
 
 
 def _receiver(stream: Any, exchange: Exchange, leave_after_body: bool) -> Receive:
+    # A body known whole (bytes, text, JSON, a urlencoded form) is one message. A streamed
+    # one (a generator, multipart) goes as a server delivers a chunked body: each chunk
+    # at once with more_body=True, then an empty one with more_body=False. Reading ahead
+    # to flag the last chunk would wait for a chunk that a duplex client sends only
+    # after the app answered the one before.
+    whole = isinstance(stream, httpx2.ByteStream)
     chunks: AsyncIterator[bytes] = stream.__aiter__()
-    pending: list[bytes] = []
     body_done = False
-
-    async def next_chunk() -> bytes | None:
-        if pending:
-            return pending.pop()
-        try:
-            return bytes(await chunks.__anext__())
-        except StopAsyncIteration:
-            return None
 
     async def receive() -> Message:
         nonlocal body_done
         if not body_done and not exchange.client_left:
-            chunk = await next_chunk()
-            while chunk == b"":
-                chunk = await next_chunk()
-            if chunk is not None:
-                following = await next_chunk()
-                while following == b"":
-                    following = await next_chunk()
-                if following is not None:
-                    pending.append(following)
-                    return {"type": "http.request", "body": chunk, "more_body": True}
-                if leave_after_body:
-                    return {"type": "http.request", "body": chunk, "more_body": True}
+            if whole:
+                body_done = True
+                body = b"".join([bytes(chunk) async for chunk in chunks])
+                return {"type": "http.request", "body": body, "more_body": False}
+            async for chunk in chunks:
+                if chunk:
+                    return {"type": "http.request", "body": bytes(chunk), "more_body": True}
             body_done = True
-            if leave_after_body:
-                exchange.leave()
-            else:
-                return {"type": "http.request", "body": chunk or b"", "more_body": False}
+            if not leave_after_body:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            exchange.leave()
         await exchange.gone.wait()
         return {"type": "http.disconnect"}
 
