@@ -359,3 +359,37 @@ async def test_a_flooding_handler_is_held_to_the_buffer_and_released_by_the_clos
         assert returned == SEND_BUFFER_MESSAGES + 1
     # The close released its waiting send(), which raised: the handler returned.
     assert len(raised) == 1
+
+
+async def test_a_handler_that_kicks_the_user_wakes_its_own_reader() -> None:
+    """The app closes while its reader task is waiting in receive(): as after a real
+    close handshake, that receive() returns websocket.disconnect with the app's code."""
+    seen: list[Message] = []
+    last_straw = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+
+        async def reader() -> None:
+            while (message := await receive())["type"] != "websocket.disconnect":
+                seen.append(message)
+                last_straw.set()
+            seen.append(message)
+
+        task = asyncio.create_task(reader())
+        await send({"type": "websocket.send", "text": "you are kicked"})
+        await last_straw.wait()  # the reader is back in receive() when the close goes
+        await send({"type": "websocket.close", "code": 4000, "reason": "kicked"})
+        await task
+
+    async with TestClient(app, timeout=1) as client, client.websocket_connect("/") as ws:
+        assert await ws.receive_text() == "you are kicked"
+        await ws.send_text("bye")
+        with pytest.raises(WebSocketClosed) as closed:
+            await ws.receive()
+        assert (closed.value.code, closed.value.reason) == (4000, "kicked")
+    assert seen == [
+        {"type": "websocket.receive", "text": "bye"},
+        {"type": "websocket.disconnect", "code": 4000, "reason": "kicked"},
+    ]

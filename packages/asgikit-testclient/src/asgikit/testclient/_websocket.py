@@ -92,8 +92,10 @@ class WebSocketSession:
             self._app_closed = True
             code = int(message.get("code", 1000))
             reason = str(message.get("reason") or "")
-            # The server answers the close frame; the app's next receive() says so.
+            # The server answers the close frame; the app's next receive() says so, and
+            # one it is already waiting in (a reader task's) returns at once.
             self._disconnect = {"type": "websocket.disconnect", "code": code, "reason": reason}
+            self._inbox.put_nowait(dict(self._disconnect))
         self._outbox.put(message)
 
     async def _run(self) -> None:
