@@ -429,7 +429,7 @@ for _name, _count in {
     "testclient-websockets": 2,
     "testclient-lifespan": 2,
     "testclient-server": 2,
-    "testclient-timeouts": 1,
+    "testclient-timeouts": 2,
 }.items():
     CHECKS[_name] = _passed(_count)
 

@@ -12,6 +12,8 @@ PUBLIC: dict[str, list[str]] = {
     "asgikit.testclient": [
         "ALL_EXTENSIONS",
         "DEFAULT_TIMEOUT",
+        "SEND_BUFFER_BYTES",
+        "SEND_BUFFER_MESSAGES",
         "AppTimeoutError",
         "ClientGoneError",
         "EventStream",

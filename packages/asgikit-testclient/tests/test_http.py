@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -117,10 +118,47 @@ async def test_a_streamed_request_body_arrives_in_its_chunks() -> None:
 
     async with TestClient(app) as client:
         await client.post("/", content=chunks())
+        await client.post("/", content=b"whole")
+        await client.get("/")
+    # A streamed body as a server delivers a chunked one: each chunk as it comes, then
+    # the end; a body known whole is one message.
     assert received == [
         {"type": "http.request", "body": b"a", "more_body": True},
-        {"type": "http.request", "body": b"b", "more_body": False},
+        {"type": "http.request", "body": b"b", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": False},
+        {"type": "http.request", "body": b"whole", "more_body": False},
+        {"type": "http.request", "body": b"", "more_body": False},
     ]
+
+
+async def test_a_streamed_request_body_and_the_response_go_both_ways_at_once() -> None:
+    """Duplex: the body's next chunk is sent only once the app has echoed the last."""
+
+    async def echo_chunks(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        while True:
+            message = await receive()
+            more = message.get("more_body", False)
+            await send({"type": "http.response.body", "body": message["body"], "more_body": more})
+            if not more:
+                return
+
+    echoed = [asyncio.Event(), asyncio.Event()]
+
+    async def body() -> Any:
+        for n, seen in enumerate(echoed):
+            yield b"%d" % n
+            await seen.wait()
+
+    async with (
+        TestClient(echo_chunks, timeout=1) as client,
+        client.stream("POST", "/", content=body()) as response,
+    ):
+        chunks = response.aiter_raw()
+        for n, seen in enumerate(echoed):
+            assert await anext(chunks) == b"%d" % n
+            seen.set()
+        assert [chunk async for chunk in chunks] == []
 
 
 async def test_headers_are_multi_valued_and_cookies_kept_across_requests() -> None:

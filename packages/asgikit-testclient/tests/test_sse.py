@@ -4,6 +4,7 @@ every split, and the event stream of a live endless app, closed mid-stream."""
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -188,10 +189,87 @@ async def test_a_receive_takes_its_own_timeout_and_lists_what_was_sent() -> None
         headers = [(b"content-type", b"text/event-stream")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"data: 1\n\n", "more_body": True})
-        await asyncio.Event().wait()
+        await receive()  # the client leaves
 
     async with TestClient(app) as client, client.event_stream("/") as events:
         assert (await events.receive(timeout=0.01)).data == "1"
         with pytest.raises(AppTimeoutError, match=r"within 0\.01 s") as timeout:
             await events.receive(timeout=0.01)
         assert b"data: 1\n\n" in [m.get("body") for m in timeout.value.sent]
+
+
+async def test_a_compressed_endless_stream_is_decoded_event_by_event() -> None:
+    """httpx2 asks for ``gzip, deflate, br, zstd``; behind a compressing middleware each
+    event is one sync-flushed piece of a gzip stream, decoded as it arrives."""
+    step = asyncio.Event()
+    left: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        accepted = dict(scope["headers"]).get(b"accept-encoding", b"")
+        assert b"gzip" in accepted
+        headers = [(b"content-type", b"text/event-stream"), (b"content-encoding", b"gzip")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        gzip = zlib.compressobj(wbits=31)
+        for n in (1, 2):  # each event is flushed; the gzip stream is never finished
+            data = gzip.compress(b"id: %d\ndata: tick %d\n\n" % (n, n))
+            data += gzip.flush(zlib.Z_SYNC_FLUSH)
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+            await step.wait()
+        left.append((await receive())["type"])
+
+    async with TestClient(app) as client, client.event_stream("/events") as events:
+        assert events.response.headers["content-encoding"] == "gzip"
+        first = await events.receive()
+        step.set()
+        second = await anext(events)
+    assert (first.id, first.data) == ("1", "tick 1")
+    assert (second.id, second.data) == ("2", "tick 2")
+    assert left == ["http.disconnect"]
+
+
+async def test_no_event_within_a_receive_timeout_then_the_next_one_arrives() -> None:
+    """A per-receive timeout fails that receive only: the app goes on and the stream
+    stays usable, as with a websocket's ``receive(timeout=)``."""
+    gate = asyncio.Event()
+    closed: list[str] = []
+
+    async def ticks() -> AsyncIterator[Outgoing]:
+        try:
+            yield Outgoing("first")
+            await gate.wait()
+            yield Outgoing("second")
+            await asyncio.Event().wait()  # then nothing more until the client leaves
+            yield Outgoing("never read")  # pragma: no cover
+        finally:
+            closed.append("ticks")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await Request(scope, receive, send).respond_event_stream(ticks(), ping_interval=None)
+
+    async with TestClient(app) as client:
+        async with client.event_stream("/events") as events:
+            assert (await events.receive()).data == "first"
+            with pytest.raises(AppTimeoutError, match=r"no event within 0\.05 s"):
+                await events.receive(timeout=0.05)
+            assert not events.exchange.finished
+            gate.set()
+            assert (await events.receive(timeout=1)).data == "second"
+            with pytest.raises(AppTimeoutError):
+                await events.receive(timeout=0.01)
+        # Left with a receive still waiting: the app saw the client go and returned.
+        assert closed == ["ticks"]
+        assert events.exchange.client_left and events.exchange.finished
+
+
+async def test_leaving_with_a_receive_waiting_still_bounds_an_app_that_ignores_it() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"text/event-stream")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await asyncio.Event().wait()  # never looks at the disconnect
+
+    async with TestClient(app, timeout=0.05) as client:
+        with pytest.raises(AppTimeoutError, match="did not finish after the client left"):
+            async with client.event_stream("/") as events:
+                with pytest.raises(AppTimeoutError, match="no event"):
+                    await events.receive(timeout=0.01)

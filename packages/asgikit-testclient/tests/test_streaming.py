@@ -11,7 +11,13 @@ import pytest
 from asgikit.asgi import Receive, Scope, Send
 from asgikit.errors import ClientDisconnectedError
 from asgikit.requests import Request
-from asgikit.testclient import ClientGoneError, TestClient, exchange_of
+from asgikit.testclient import (
+    SEND_BUFFER_BYTES,
+    SEND_BUFFER_MESSAGES,
+    ClientGoneError,
+    TestClient,
+    exchange_of,
+)
 
 
 class Ticker:
@@ -157,3 +163,59 @@ async def test_pathsend_is_served_by_reading_the_file(tmp_path: object, head: bo
         response = await client.request("HEAD" if head else "GET", "/")
     assert response.content == (b"" if head else b"file body")
     assert exchange_of(response).sent[1] == {"type": "http.response.pathsend", "path": str(path)}
+
+
+class Flood:
+    """An endless raw ASGI stream that never waits for anything but its own send()."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self.chunk = chunk
+        self.sends_returned = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        self.sends_returned += 1
+        while True:
+            await send({"type": "http.response.body", "body": self.chunk, "more_body": True})
+            self.sends_returned += 1
+            await asyncio.sleep(0)  # a turn for the loop, as a real app awaits something
+
+
+async def turns(count: int) -> None:
+    """Let the app's task run ``count`` more steps (no wall clock involved)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(
+    ("chunk", "held"),
+    [(b"x", SEND_BUFFER_MESSAGES), (b"x" * 65536, SEND_BUFFER_BYTES // 65536)],
+    ids=["messages", "bytes"],
+)
+async def test_an_endless_producer_is_held_to_the_buffer_while_the_test_reads_nothing(
+    chunk: bytes, held: int
+) -> None:
+    app = Flood(chunk)
+    async with TestClient(app) as client, client.stream("GET", "/") as response:
+        await turns(4 * SEND_BUFFER_MESSAGES)
+        # The start was taken by the client; the bodies wait in the buffer, full.
+        assert app.sends_returned == 1 + held
+        assert len(exchange_of(response).sent) == 1 + held
+        chunks = response.aiter_raw()
+        for _ in range(3):
+            assert await anext(chunks) == chunk
+        await turns(4 * SEND_BUFFER_MESSAGES)
+        # Each chunk read made room for one more send, and no more.
+        assert app.sends_returned == 1 + held + 3
+
+
+async def test_a_producer_held_by_the_buffer_sees_the_client_leave() -> None:
+    app = Flood(b"x")
+    async with TestClient(app) as client:
+        async with client.stream("GET", "/") as response:
+            await turns(4 * SEND_BUFFER_MESSAGES)
+            assert app.sends_returned == 1 + SEND_BUFFER_MESSAGES
+        # Its waiting send() raised when the client left: the app ended, not the bound.
+        exchange = exchange_of(response)
+        assert exchange.client_left and exchange.finished
+        assert isinstance(exchange.exception, ClientGoneError)

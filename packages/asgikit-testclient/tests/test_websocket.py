@@ -13,7 +13,9 @@ from asgikit import websockets
 from asgikit.asgi import Message, Receive, Scope, Send
 from asgikit.requests import Request
 from asgikit.testclient import (
+    SEND_BUFFER_MESSAGES,
     AppTimeoutError,
+    ClientGoneError,
     ProtocolViolationError,
     TestClient,
     WebSocketClosed,
@@ -329,3 +331,65 @@ async def test_after_the_close_every_receive_says_disconnect_and_a_late_send_is_
     async with TestClient(app) as client, client.websocket_connect("/") as ws:
         await ws.close(1001)
     assert seen == [{"type": "websocket.disconnect", "code": 1001, "reason": ""}] * 2
+
+
+async def test_a_flooding_handler_is_held_to_the_buffer_and_released_by_the_close() -> None:
+    returned = 0
+    raised: list[BaseException] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal returned
+        await receive()
+        await send({"type": "websocket.accept"})
+        try:
+            while True:
+                await send({"type": "websocket.send", "text": "x"})
+                returned += 1
+                await asyncio.sleep(0)  # a turn for the loop
+        except ClientGoneError as exc:
+            raised.append(exc)
+
+    async with TestClient(app) as client, client.websocket_connect("/") as ws:
+        for _ in range(4 * SEND_BUFFER_MESSAGES):
+            await asyncio.sleep(0)  # turns for the handler, no wall clock
+        assert returned == SEND_BUFFER_MESSAGES  # unread, then its send() waits
+        assert await ws.receive_text() == "x"
+        for _ in range(4 * SEND_BUFFER_MESSAGES):
+            await asyncio.sleep(0)
+        assert returned == SEND_BUFFER_MESSAGES + 1
+    # The close released its waiting send(), which raised: the handler returned.
+    assert len(raised) == 1
+
+
+async def test_a_handler_that_kicks_the_user_wakes_its_own_reader() -> None:
+    """The app closes while its reader task is waiting in receive(): as after a real
+    close handshake, that receive() returns websocket.disconnect with the app's code."""
+    seen: list[Message] = []
+    last_straw = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+
+        async def reader() -> None:
+            while (message := await receive())["type"] != "websocket.disconnect":
+                seen.append(message)
+                last_straw.set()
+            seen.append(message)
+
+        task = asyncio.create_task(reader())
+        await send({"type": "websocket.send", "text": "you are kicked"})
+        await last_straw.wait()  # the reader is back in receive() when the close goes
+        await send({"type": "websocket.close", "code": 4000, "reason": "kicked"})
+        await task
+
+    async with TestClient(app, timeout=1) as client, client.websocket_connect("/") as ws:
+        assert await ws.receive_text() == "you are kicked"
+        await ws.send_text("bye")
+        with pytest.raises(WebSocketClosed) as closed:
+            await ws.receive()
+        assert (closed.value.code, closed.value.reason) == (4000, "kicked")
+    assert seen == [
+        {"type": "websocket.receive", "text": "bye"},
+        {"type": "websocket.disconnect", "code": 4000, "reason": "kicked"},
+    ]

@@ -23,13 +23,21 @@ from ._errors import (
     WebSocketDenied,
 )
 from ._http import Exchange, exchange_of
-from ._server import ALL_EXTENSIONS, DEFAULT_TIMEOUT, ServerOptions
+from ._server import (
+    ALL_EXTENSIONS,
+    DEFAULT_TIMEOUT,
+    SEND_BUFFER_BYTES,
+    SEND_BUFFER_MESSAGES,
+    ServerOptions,
+)
 from ._sse import EventStream, EventStreamParser, ServerSentEvent
 from ._websocket import WebSocketSession
 
 __all__ = [
     "ALL_EXTENSIONS",
     "DEFAULT_TIMEOUT",
+    "SEND_BUFFER_BYTES",
+    "SEND_BUFFER_MESSAGES",
     "AppTimeoutError",
     "ClientGoneError",
     "EventStream",

@@ -92,9 +92,11 @@ class TestClient(httpx2.AsyncClient):
             timeout=timeout if timeout is not None else httpx2.USE_CLIENT_DEFAULT,
         )
         response = await self.send(request, stream=True)
+        events = EventStream(response)
         try:
-            yield EventStream(response)
+            yield events
         finally:
+            await events.aclose()
             await response.aclose()
 
     # -- disconnects on purpose --------------------------------------------------------

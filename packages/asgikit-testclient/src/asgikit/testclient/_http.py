@@ -27,9 +27,12 @@ LEAVE_KEY = "asgikit.leave_after_body"
 class Exchange:
     """One request as the app lived it, for assertions after the fact.
 
-    ``sent``: every ASGI message the app sent, in order. ``early_hints``: the ``links``
-    of each ``http.response.early_hint``. ``client_left``: the client went away before
-    the response ended. ``finished``: the app task returned or raised. ``exception``:
+    ``sent``: every ASGI message the app sent, in order (all of them are kept; the
+    app's ``send()`` waits while the test has not read :data:`SEND_BUFFER_MESSAGES`
+    messages or :data:`SEND_BUFFER_BYTES` bytes, so it grows as fast as the test
+    reads). ``early_hints``: the ``links`` of each ``http.response.early_hint``.
+    ``client_left``: the client went away before the response ended. ``finished``: the
+    app task returned or raised. ``exception``:
     what the app raised, if anything (raised in the test too, unless the client had left
     or ``raise_app_exceptions`` is False).
     """
@@ -52,6 +55,7 @@ class Exchange:
         if not self.response_complete:
             self.client_left = True
         self.gone.set()
+        self.outbox.release()
 
 
 def exchange_of(response: httpx2.Response) -> Exchange:
@@ -224,38 +228,29 @@ async def _run(
 
 
 def _receiver(stream: Any, exchange: Exchange, leave_after_body: bool) -> Receive:
+    # A body known whole (bytes, text, JSON, a urlencoded form) is one message. A streamed
+    # one (a generator, multipart) goes as a server delivers a chunked body: each chunk
+    # at once with more_body=True, then an empty one with more_body=False. Reading ahead
+    # to flag the last chunk would wait for a chunk that a duplex client sends only
+    # after the app answered the one before.
+    whole = isinstance(stream, httpx2.ByteStream)
     chunks: AsyncIterator[bytes] = stream.__aiter__()
-    pending: list[bytes] = []
     body_done = False
-
-    async def next_chunk() -> bytes | None:
-        if pending:
-            return pending.pop()
-        try:
-            return bytes(await chunks.__anext__())
-        except StopAsyncIteration:
-            return None
 
     async def receive() -> Message:
         nonlocal body_done
         if not body_done and not exchange.client_left:
-            chunk = await next_chunk()
-            while chunk == b"":
-                chunk = await next_chunk()
-            if chunk is not None:
-                following = await next_chunk()
-                while following == b"":
-                    following = await next_chunk()
-                if following is not None:
-                    pending.append(following)
-                    return {"type": "http.request", "body": chunk, "more_body": True}
-                if leave_after_body:
-                    return {"type": "http.request", "body": chunk, "more_body": True}
+            if whole:
+                body_done = True
+                body = b"".join([bytes(chunk) async for chunk in chunks])
+                return {"type": "http.request", "body": body, "more_body": False}
+            async for chunk in chunks:
+                if chunk:
+                    return {"type": "http.request", "body": bytes(chunk), "more_body": True}
             body_done = True
-            if leave_after_body:
-                exchange.leave()
-            else:
-                return {"type": "http.request", "body": chunk or b"", "more_body": False}
+            if not leave_after_body:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            exchange.leave()
         await exchange.gone.wait()
         return {"type": "http.disconnect"}
 
@@ -273,6 +268,8 @@ def _sender(exchange: Exchange, server: Server) -> Send:
     async def send(message: Message) -> None:
         nonlocal started, finished
         kind = message["type"]
+        # Flow control: wait while the test has not read what came before.
+        await exchange.outbox.room()
         if exchange.client_left:
             if server.spec_version == "2.4":
                 raise ClientGoneError(f"cannot send {kind}: the client has gone")

@@ -91,20 +91,63 @@ class Server:
                 await task
 
 
+SEND_BUFFER_MESSAGES = 256
+"""How many messages the app may have sent that the test has not read yet: past it, the
+app's ``send()`` waits, as a real server's flow control holds a fast producer to a
+slow client. With :data:`SEND_BUFFER_BYTES`, it bounds the memory an endless stream
+takes while the test does something else."""
+
+SEND_BUFFER_BYTES = 1024 * 1024
+"""How many body bytes (``body``, ``bytes``, ``text``) the app may have sent that the
+test has not read yet, about what a socket and a server's write buffer hold; past it,
+the app's ``send()`` waits. A single bigger message is always let through."""
+
+
+def _size(message: Message) -> int:
+    for key in ("body", "bytes", "text"):
+        value = message.get(key)
+        if value:
+            return len(value)
+    return 0
+
+
 class Outbox:
-    """What the app sent, in order, with bounded waits for the next message."""
+    """What the app sent, in order, with bounded waits for the next message.
+
+    ``sent`` keeps every message, for assertions after the fact; the messages the
+    test has not read yet are bounded (:data:`SEND_BUFFER_MESSAGES`,
+    :data:`SEND_BUFFER_BYTES`): :meth:`room` waits for the test to read, so ``sent``
+    grows only as fast as the test reads.
+    """
 
     def __init__(self) -> None:
         self.sent: list[Message] = []
-        self._queue: asyncio.Queue[Message | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Message, int] | None] = asyncio.Queue()
+        self._bytes = 0
+        self._read = asyncio.Event()
+        self._released = False
+
+    async def room(self) -> None:
+        """Wait until the test has read enough for one more message, or left."""
+        while not self._released and (
+            self._queue.qsize() >= SEND_BUFFER_MESSAGES or self._bytes >= SEND_BUFFER_BYTES
+        ):
+            self._read.clear()
+            await self._read.wait()
+
+    def release(self) -> None:
+        """The reader left: no send waits for room any more."""
+        self._released = True
+        self._read.set()
 
     def put(self, message: Message) -> None:
-        self.sent.append(message)
-        self._queue.put_nowait(message)
+        self.put_converted(message, message)
 
     def put_converted(self, original: Message, delivered: Message) -> None:
         self.sent.append(original)
-        self._queue.put_nowait(delivered)
+        size = _size(delivered)
+        self._bytes += size
+        self._queue.put_nowait((delivered, size))
 
     def finish(self) -> None:
         self._queue.put_nowait(None)
@@ -113,9 +156,15 @@ class Outbox:
         """The next message, or None once the app has returned."""
         try:
             async with asyncio.timeout(timeout):
-                return await self._queue.get()
+                item = await self._queue.get()
         except TimeoutError:
             raise AppTimeoutError(what, timeout=timeout, sent=self.sent) from None
+        if item is None:
+            return None
+        message, size = item
+        self._bytes -= size
+        self._read.set()
+        return message
 
 
 async def wait_task(

@@ -4,12 +4,14 @@ iterates."""
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx2
 
+from ._errors import AppTimeoutError
 from ._http import Exchange, exchange_of
 
 
@@ -103,15 +105,21 @@ class EventStream:
 
     ``async for event in stream`` reads each one with the client's timeout;
     :meth:`receive` takes one with its own. ``response`` is the httpx response,
-    ``exchange`` what the app sent. Leaving the ``async with`` block before the stream
-    ends is the browser going away: the app sees ``http.disconnect``.
+    ``exchange`` what the app sent. The body is read decoded (``Content-Encoding``
+    undone piece by piece as it arrives), as a browser reads it. Leaving the
+    ``async with`` block before the stream ends is the browser going away: the app
+    sees ``http.disconnect``.
     """
 
     def __init__(self, response: httpx2.Response) -> None:
         self.response = response
         self._parser = EventStreamParser()
         self._pending: list[ServerSentEvent] = []
-        self._chunks: AsyncIterator[bytes] = response.aiter_raw()
+        self._chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        # The read in progress. A per-receive timeout gives up waiting for it, not the
+        # read itself: cancelling it would end the response's body iterator (and the
+        # app), so it is kept for the next receive.
+        self._reading: asyncio.Task[bytes | None] | None = None
 
     @property
     def exchange(self) -> Exchange:
@@ -121,18 +129,48 @@ class EventStream:
         return self
 
     async def __anext__(self) -> ServerSentEvent:
+        return await self.receive()
+
+    async def receive(self, *, timeout: float | None = None) -> ServerSentEvent:
+        """The next event; ``StopAsyncIteration`` at the end of the stream.
+
+        Past ``timeout`` seconds without an event, :class:`AppTimeoutError` fails this
+        receive only: the app goes on and the next receive can still get its event.
+        The client's timeout (or the stream's, ``event_stream(timeout=)``) still bounds
+        how long the app may stay silent: past it the app is stopped and the receive
+        raises."""
         while not self._pending:
-            chunk = await self._chunks.__anext__()
+            chunk = await self._next_chunk(timeout)
+            if chunk is None:
+                raise StopAsyncIteration
             self._pending.extend(self._parser.feed(chunk))
         return self._pending.pop(0)
 
-    async def receive(self, *, timeout: float | None = None) -> ServerSentEvent:
-        """The next event; ``StopAsyncIteration`` at the end of the stream."""
-        if timeout is None:
-            return await self.__anext__()
-        exchange = self.exchange
-        default, exchange.timeout = exchange.timeout, timeout
+    async def _next_chunk(self, timeout: float | None) -> bytes | None:
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read())
+        reading = self._reading
+        done, _ = await asyncio.wait({reading}, timeout=timeout)
+        if not done:
+            assert timeout is not None  # without one, the body's own bound ends the read
+            raise AppTimeoutError("the app sent no event", timeout=timeout, sent=self.exchange.sent)
+        self._reading = None
+        return reading.result()
+
+    async def _read(self) -> bytes | None:
         try:
-            return await self.__anext__()
-        finally:
-            exchange.timeout = default
+            return await anext(self._chunks)
+        except StopAsyncIteration:
+            return None
+
+    async def aclose(self) -> None:
+        """Stop a read still waiting (the test left without it). Stopping it closes
+        the response (httpx closes it when its iterator ends): what that raised (the
+        app did not finish after the client left), or what the read had ended with,
+        is raised here."""
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.cancel()
+            await asyncio.wait({reading})
+            if not reading.cancelled():
+                reading.result()

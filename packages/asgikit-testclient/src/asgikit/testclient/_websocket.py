@@ -66,6 +66,8 @@ class WebSocketSession:
 
     async def _send(self, message: Message) -> None:
         kind = message["type"]
+        # Flow control: wait while the test has not read what came before.
+        await self._outbox.room()
         if self._disconnect is not None and self._accepted:
             if self._server.spec_version == "2.4":
                 raise ClientGoneError(f"cannot send {kind}: the websocket is closed")
@@ -90,8 +92,10 @@ class WebSocketSession:
             self._app_closed = True
             code = int(message.get("code", 1000))
             reason = str(message.get("reason") or "")
-            # The server answers the close frame; the app's next receive() says so.
+            # The server answers the close frame; the app's next receive() says so, and
+            # one it is already waiting in (a reader task's) returns at once.
             self._disconnect = {"type": "websocket.disconnect", "code": code, "reason": reason}
+            self._inbox.put_nowait(dict(self._disconnect))
         self._outbox.put(message)
 
     async def _run(self) -> None:
@@ -210,6 +214,7 @@ class WebSocketSession:
             self.close_code, self.close_reason = code, reason
             self._disconnect = {"type": "websocket.disconnect", "code": code, "reason": reason}
             self._inbox.put_nowait(dict(self._disconnect))
+        self._outbox.release()
         await self._finish()
 
 
