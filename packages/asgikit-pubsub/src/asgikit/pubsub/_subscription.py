@@ -48,7 +48,8 @@ MAX_CHANNEL_LENGTH = 1024
 Overflow = Literal["drop_oldest", "error"]
 IdKey = tuple[int, int]
 
-# A Redis stream id ("1700000000000-0") or a bare number (the in-memory broker's ids).
+# A Redis stream id ("1700000000000-0"), which the in-memory broker's ids mimic, or a
+# bare number (an in-memory id before 0.2, read as "N-0").
 _ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?")
 
 
@@ -113,7 +114,8 @@ class SubscribeOptions(TypedDict, total=False):
     ``max_queue``: messages held for a reader that is behind (default 256).
     ``overflow``: ``"drop_oldest"`` (default) or ``"error"``, for live channels.
     ``last_id``: on history channels, start after this id (replaying what came since)
-    instead of at the present.
+    instead of at the present; an id newer than the newest message the channel holds
+    starts at the present.
     """
 
     max_queue: int
@@ -264,8 +266,12 @@ class Subscription:
             self._close()
             raise
         for channel in self._history:
-            if self._start is None:
-                self._cursor[channel] = present.get(channel, (0, 0))
+            now = present.get(channel, (0, 0))
+            if self._start is None or self._start > now:
+                # An id newer than anything the channel holds (from a restarted
+                # process or another server) would hide every message until new ids
+                # passed it: start at the present instead.
+                self._cursor[channel] = now
             else:
                 self._cursor[channel] = self._start
                 self._behind.add(channel)
