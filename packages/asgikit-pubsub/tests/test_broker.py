@@ -157,10 +157,10 @@ async def test_memory_ids_are_time_prefixed_so_a_restart_resumes() -> None:
     # old process's id, or a bare number of the old format: it gets what comes next.
     for last_id in (old[-1], "500"):
         assert last_id is not None
-        async with MemoryBroker(history={"feed": 100}) as after:
-            async with after.subscribe("feed", last_id=last_id) as sub:
-                await after.publish("feed", "first")
-                assert [m.text() for m in await take(sub, 1)] == ["first"]
+        after = MemoryBroker(history={"feed": 100})
+        async with after, after.subscribe("feed", last_id=last_id) as sub:
+            await after.publish("feed", "first")
+            assert [m.text() for m in await take(sub, 1)] == ["first"]
 
 
 async def test_without_last_id_a_history_channel_starts_at_the_present(broker: Broker) -> None:

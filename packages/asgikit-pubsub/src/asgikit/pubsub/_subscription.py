@@ -29,6 +29,7 @@ from typing import Literal, Self, TypedDict, Unpack
 
 from asgikit.pubsub._errors import (
     InvalidEventIdError,
+    PubSubError,
     SubscriberOverflowError,
     SubscriptionStateError,
 )
@@ -246,7 +247,7 @@ class Subscription:
         self._behind: set[str] = set()
         self._wakeup = asyncio.Event()
         self._state: Literal["new", "open", "ended", "closed"] = "new"
-        self._error: SubscriberOverflowError | None = None
+        self._error: PubSubError | None = None
 
     @property
     def queued(self) -> int:
@@ -342,11 +343,7 @@ class Subscription:
                 self._wakeup.set()
                 return
             if self.overflow == "error":
-                self._error = SubscriberOverflowError(self.max_queue)
-                self._queue.clear()
-                self._replay.clear()
-                self._broker._detach(self)
-                self._wakeup.set()
+                self._fail(SubscriberOverflowError(self.max_queue))
                 return
             oldest = self._queue.popleft()
             if oldest.id is None:
@@ -355,6 +352,15 @@ class Subscription:
                 self._behind.add(oldest.channel)
         self._queue.append(message)
         self._wakeup.set()
+
+    def _fail(self, error: PubSubError) -> None:
+        """End the subscription: the next read raises ``error``."""
+        if self._state == "open" and self._error is None:
+            self._error = error
+            self._queue.clear()
+            self._replay.clear()
+            self._broker._detach(self)
+            self._wakeup.set()
 
     def _end(self) -> None:
         """The broker is closing: iteration ends once this is seen."""
