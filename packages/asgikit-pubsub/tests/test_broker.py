@@ -9,12 +9,14 @@ serves in the same dispatch, tells when.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from asgikit.pubsub import (
     Broker,
     InvalidEventIdError,
+    MemoryBroker,
     Message,
     SubscriberOverflowError,
     Subscription,
@@ -132,6 +134,33 @@ async def test_last_id_replays_what_came_after_then_goes_live(broker: Broker) ->
         await broker.publish("feed", "11")
         got += await take(sub, 1)
     assert [m.text() for m in got] == [str(i) for i in range(4, 12)]
+
+
+async def test_a_last_id_newer_than_the_channel_holds_starts_at_the_present(
+    broker: Broker,
+) -> None:
+    """An id from another broker (a restarted process, another server) that is newer
+    than anything the channel keeps: the subscription starts at the present instead of
+    waiting, silently, until new ids pass it."""
+    await broker.publish("feed", "old")
+    async with broker.subscribe("feed", last_id="99999999999999-5") as sub:
+        await broker.publish("feed", "new")
+        assert [m.text() for m in await take(sub, 1)] == ["new"]
+
+
+async def test_memory_ids_are_time_prefixed_so_a_restart_resumes() -> None:
+    before = MemoryBroker(history={"feed": 100})
+    old = [await before.publish("feed", str(i)) for i in range(3)]
+    assert all(i is not None and re.fullmatch(r"\d{13,}-\d+", i) for i in old)
+    assert [i.split("-")[1] for i in old if i] == ["1", "2", "3"]
+    # The process restarts: a new broker, an empty history. A browser resumes with the
+    # old process's id, or a bare number of the old format: it gets what comes next.
+    for last_id in (old[-1], "500"):
+        assert last_id is not None
+        after = MemoryBroker(history={"feed": 100})
+        async with after, after.subscribe("feed", last_id=last_id) as sub:
+            await after.publish("feed", "first")
+            assert [m.text() for m in await take(sub, 1)] == ["first"]
 
 
 async def test_without_last_id_a_history_channel_starts_at_the_present(broker: Broker) -> None:

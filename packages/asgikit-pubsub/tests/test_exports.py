@@ -12,6 +12,7 @@ PUBLIC: dict[str, list[str]] = {
     "asgikit.pubsub": [
         "DEFAULT_MAX_QUEUE",
         "Broker",
+        "BrokerRefusedError",
         "BrokerUnavailableError",
         "EventStreamOptions",
         "InvalidEventIdError",
@@ -50,6 +51,8 @@ def test_errors_belong_to_the_one_tree() -> None:
     assert issubclass(pubsub.PubSubError, AsgikitError)
     assert issubclass(pubsub.BrokerUnavailableError, pubsub.PubSubError)
     assert issubclass(pubsub.BrokerUnavailableError, ConnectionError)
+    assert issubclass(pubsub.BrokerRefusedError, pubsub.PubSubError)
+    assert not issubclass(pubsub.BrokerRefusedError, ConnectionError)
     assert issubclass(pubsub.SubscriberOverflowError, pubsub.PubSubError)
     assert issubclass(pubsub.InvalidEventIdError, BadRequestError)
     assert pubsub.InvalidEventIdError.status_code == 400

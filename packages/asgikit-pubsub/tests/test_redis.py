@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from asgikit.errors import MissingDistributionError
-from asgikit.pubsub import BrokerUnavailableError, Message, RedisBroker, Subscription
+from asgikit.pubsub import (
+    BrokerRefusedError,
+    BrokerUnavailableError,
+    Message,
+    RedisBroker,
+    Subscription,
+)
 
 if TYPE_CHECKING:
     from conftest import RedisServer
@@ -142,3 +148,126 @@ async def test_the_server_forgets_a_channel_nobody_here_reads(redis_server: Redi
                 assert await broker.publish("a", "nobody") is None
         finally:
             await probe.aclose()
+
+
+async def kill_normal_clients(url: str) -> None:
+    """Close every plain (non pub/sub) connection of the server but this one's: what a
+    server's idle ``timeout``, a proxy's idle cut or a restart does to a pooled one."""
+    from redis.asyncio import Redis
+
+    killer: Any = Redis.from_url(url)  # execute_command is untyped
+    try:
+        me = await killer.client_id()
+        for client in await killer.client_list(_type="normal"):
+            if int(client["id"]) != me:
+                await killer.execute_command("CLIENT", "KILL", "ID", client["id"])
+    finally:
+        await killer.aclose()
+
+
+async def test_publish_survives_a_pooled_connection_the_server_closed(
+    redis_server: RedisServer,
+) -> None:
+    async with RedisBroker(redis_server.url, history={"feed": 10}) as broker:
+        await broker.publish("a", "warm")  # the pool now holds a connection
+        await broker.publish("feed", "warm")
+        await kill_normal_clients(redis_server.url)
+        assert await broker.publish("a", "after") is None
+        await kill_normal_clients(redis_server.url)
+        assert await broker.publish("feed", "after") is not None
+
+
+async def test_a_history_subscribe_survives_a_pooled_connection_the_server_closed(
+    redis_server: RedisServer,
+) -> None:
+    async with RedisBroker(redis_server.url, history={"feed": 10}) as broker:
+        await broker.publish("feed", "old")
+        await kill_normal_clients(redis_server.url)
+        async with broker.subscribe("feed") as sub:
+            await broker.publish("feed", "new")
+            assert (await next_message(sub)).text() == "new"
+
+
+async def test_close_ends_a_subscriber_catching_up_during_an_outage(
+    redis_server: RedisServer,
+) -> None:
+    broker = RedisBroker(redis_server.url, history={"feed": 10}, connect_timeout=1.0)
+    await broker.connect()
+    await broker.publish("feed", "kept")
+    async with broker.subscribe("feed", last_id="0") as sub:
+        redis_server.stop()
+        # Spy on the history read: once one has failed, the reader is in its retry loop.
+        failed = asyncio.Event()
+        original = broker._redis.xrange
+
+        async def xrange(*args: object, **kwargs: object) -> object:
+            try:
+                return await original(*args, **kwargs)
+            except BaseException:
+                failed.set()
+                raise
+
+        broker._redis.xrange = xrange
+        reader = asyncio.ensure_future(anext(sub))
+        async with asyncio.timeout(HANG):
+            await failed.wait()
+        await broker.close()
+        async with asyncio.timeout(HANG):  # bounds a hang only
+            with pytest.raises(StopAsyncIteration):
+                await reader
+
+
+async def test_a_refused_subscribe_is_a_typed_error_and_the_reader_carries_on(
+    redis_server: RedisServer,
+) -> None:
+    from redis.asyncio import Redis
+
+    admin: Any = Redis.from_url(redis_server.url)  # execute_command is untyped
+    try:
+        # A user that may publish and subscribe to "open:*" channels only.
+        await admin.execute_command(
+            "ACL", "SETUSER", "app", "on", ">secret", "resetchannels", "&open:*", "+@all"
+        )
+    finally:
+        await admin.aclose()
+    url = redis_server.url.replace("redis://", "redis://app:secret@")
+    async with RedisBroker(url, connect_timeout=5.0) as broker:
+        with pytest.raises(BrokerRefusedError, match=r"refused: .*no permissions") as caught:
+            async with broker.subscribe("closed"):
+                pass
+        assert broker.subscriber_count("closed") == 0
+        assert "secret" not in str(caught.value)  # the URL's password is not shown
+        with pytest.raises(BrokerRefusedError, match=r"refused: .*no permissions"):
+            await broker.publish("closed", "x")
+        # The live reader is still there: an allowed channel works.
+        async with broker.subscribe("open:a") as sub:
+            await broker.publish("open:a", "hello")
+            assert (await next_message(sub)).text() == "hello"
+        with pytest.raises(BrokerRefusedError, match=r"refused: .*no permissions"):
+            async with broker.subscribe("open:b", "closed"):
+                pass
+        async with broker.subscribe("open:b") as sub:
+            await broker.publish("open:b", "again")
+            assert (await next_message(sub)).text() == "again"
+
+
+async def test_a_stream_the_server_will_not_serve_ends_its_subscriptions_with_the_error(
+    redis_server: RedisServer,
+) -> None:
+    from redis.asyncio import Redis
+
+    admin: Any = Redis.from_url(redis_server.url)  # execute_command is untyped
+    try:
+        # May read the stream's newest entry and publish, but not XREAD.
+        await admin.execute_command(
+            "ACL", "SETUSER", "app", "on", ">secret", "~*", "&*", "+@all", "-xread"
+        )
+    finally:
+        await admin.aclose()
+    url = redis_server.url.replace("redis://", "redis://app:secret@")
+    async with RedisBroker(url, history={"feed": 10}) as broker:
+        for _ in range(2):  # a new subscription starts a new reader
+            async with broker.subscribe("feed") as sub:
+                with pytest.raises(BrokerRefusedError, match=r"read stream: .*no permissions"):
+                    await next_message(sub)
+                assert broker.subscriber_count("feed") == 0

@@ -18,6 +18,7 @@ Server-Sent Events that resume from ``Last-Event-ID``.
 from __future__ import annotations
 
 from asgikit.pubsub._errors import (
+    BrokerRefusedError,
     BrokerUnavailableError,
     InvalidEventIdError,
     PubSubError,
@@ -39,6 +40,7 @@ from asgikit.pubsub._subscription import (
 __all__ = [
     "DEFAULT_MAX_QUEUE",
     "Broker",
+    "BrokerRefusedError",
     "BrokerUnavailableError",
     "EventStreamOptions",
     "InvalidEventIdError",

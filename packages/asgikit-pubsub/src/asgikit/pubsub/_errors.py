@@ -5,6 +5,7 @@ from __future__ import annotations
 from asgikit.errors import AsgikitError, BadRequestError, StateError
 
 __all__ = [
+    "BrokerRefusedError",
     "BrokerUnavailableError",
     "InvalidEventIdError",
     "PubSubError",
@@ -23,6 +24,16 @@ class BrokerUnavailableError(PubSubError, ConnectionError):
     Raised by ``connect()`` (a broker down at start-up), by ``publish()`` while the broker
     is away, and by entering a subscription the broker does not confirm in time. An open
     subscription never raises it: it reconnects by itself.
+    """
+
+
+class BrokerRefusedError(PubSubError):
+    """The broker answered with an error: a command this connection may not run, such
+    as an ACL without permission for a channel (``NOPERM``), or a key of the wrong type.
+    The message is the server's. Retrying does not help; the configuration must change.
+
+    Raised by ``publish()``, by entering a subscription the server refuses, and by the
+    next read of an open history subscription whose stream the server stops serving.
     """
 
 

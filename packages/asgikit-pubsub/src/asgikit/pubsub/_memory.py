@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import time
 from collections import deque
 from collections.abc import Mapping
 
@@ -25,7 +26,10 @@ class MemoryBroker(Broker):
     queue at once (no copy: every queue holds the same :class:`Message`).
 
     A channel in ``history`` keeps its last N messages in memory; their ids are
-    ``"1"``, ``"2"``, ... in publishing order, shared by every channel of the broker.
+    ``"<ms>-1"``, ``"<ms>-2"``, ... in publishing order, shared by every channel of the
+    broker, where ``<ms>`` is the broker's creation time in Unix milliseconds (the form
+    of a Redis stream id). A process that restarts starts with greater ids, so a client
+    resuming with an id of the previous process gets what comes next.
     Subscribers in other processes see nothing: use :class:`RedisBroker` there.
     """
 
@@ -34,6 +38,7 @@ class MemoryBroker(Broker):
         self._kept: dict[str, deque[Message]] = {
             channel: deque(maxlen=size) for channel, size in self._history.items()
         }
+        self._boot = time.time_ns() // 1_000_000
         self._last = 0
 
     async def publish(self, channel: str, data: bytes | str) -> str | None:
@@ -45,7 +50,7 @@ class MemoryBroker(Broker):
         message_id = None
         if kept is not None:
             self._last += 1
-            message_id = str(self._last)
+            message_id = f"{self._boot}-{self._last}"
         message = Message(channel, payload, message_id)
         if kept is not None:
             kept.append(message)
@@ -55,7 +60,7 @@ class MemoryBroker(Broker):
 
     async def _attach(self, subscription: Subscription) -> dict[str, IdKey]:
         await super()._attach(subscription)
-        return dict.fromkeys(subscription.channels, (self._last, 0))
+        return dict.fromkeys(subscription.channels, (self._boot, self._last))
 
     def _last_subscriber_left(self, channel: str) -> None:
         """Nothing to release: the channel's history stays, for a later ``last_id``."""

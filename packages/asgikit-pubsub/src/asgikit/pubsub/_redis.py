@@ -9,17 +9,26 @@ When the connection drops, both readers reconnect with exponential backoff
 (``backoff_initial`` doubling up to ``backoff_max`` seconds). Pub/sub is at-most-once:
 what was published while this process was not subscribed is lost. A stream reader
 carries on after the last id it saw, so nothing kept in the stream is lost.
+
+Commands (publish, the history reads) run on a pooled connection that the server may
+have closed meanwhile (its idle ``timeout``, a proxy's idle cut, a restart): a command
+that fails with a connection error is sent once more, at once, on a fresh connection.
+The readers use a client of their own without that retry, since they own the backoff.
+An error reply (``ResponseError``: an ACL refusal, a wrong key type) is
+:class:`BrokerRefusedError` for whoever asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from asgikit.errors import MissingDistributionError
-from asgikit.pubsub._errors import BrokerUnavailableError
+from asgikit.pubsub._errors import BrokerRefusedError, BrokerUnavailableError
 from asgikit.pubsub._subscription import (
     Broker,
     IdKey,
@@ -42,6 +51,22 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     from redis.exceptions import ConnectionError, TimeoutError
 
     return (ConnectionError, TimeoutError, OSError)
+
+
+def _without_password(url: str) -> str:
+    """``url`` as error messages show it: a password in it is replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a failed future's error as seen, when no subscriber is left to await it."""
+    if not future.cancelled():
+        future.exception()
 
 
 class RedisBroker(Broker):
@@ -67,6 +92,7 @@ class RedisBroker(Broker):
             from redis.asyncio import Redis
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError, ResponseError
         except ImportError as exc:  # pragma: no cover - the extra is installed in tests
             raise MissingDistributionError(
                 "RedisBroker needs redis-py: pip install 'asgikit-pubsub[redis]'"
@@ -77,17 +103,30 @@ class RedisBroker(Broker):
                 "backoff_max at least backoff_initial"
             )
         self.url = url
+        self._shown_url = _without_password(url)
         self.connect_timeout = connect_timeout
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
-        # No retries inside redis-py: a dropped connection reaches the loops below,
-        # which own the backoff, and publish() fails at once instead of stalling.
+        # Commands: one immediate retry on a fresh connection after a connection error,
+        # for a pooled connection the server closed while it was idle. A server that is
+        # down refuses the retry too, and _call bounds the whole by connect_timeout.
+        # (A command whose connection broke after the server ran it runs twice.)
         # redis-py's command signatures are loosely typed (a reply is "bytes | str |
         # None" whatever the command): replies are checked here instead.
         self._redis: Any = Redis.from_url(
+            url,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 1, (ConnectionError,)),
+            retry_on_error=[ConnectionError],
+        )
+        # The readers: no retries inside redis-py, a dropped connection reaches the
+        # loops below, which own the backoff (and resubscribe).
+        self._listen: Any = Redis.from_url(
             url, socket_connect_timeout=connect_timeout, retry=Retry(NoBackoff(), 0)
         )
         self._errors = _redis_errors()
+        self._refused: type[BaseException] = ResponseError
+        self._closing = asyncio.Event()
         self._errors_or_timeout: tuple[type[BaseException], ...] = (*self._errors, TimeoutError)
         self._tasks: set[asyncio.Task[None]] = set()
         # Live (pub/sub) channels: what the server has been asked for, who waits for
@@ -97,6 +136,9 @@ class RedisBroker(Broker):
         self._on_server: set[str] = set()
         self._waiting: dict[str, asyncio.Future[None]] = {}
         self._changes: asyncio.Queue[str] = asyncio.Queue()
+        # (command, channels without a reply yet) of each SUBSCRIBE / UNSUBSCRIBE sent
+        # on the pub/sub connection, oldest first: an error reply belongs to the first.
+        self._sent: collections.deque[tuple[str, set[str]]] = collections.deque()
         self._sender: asyncio.Task[None] | None = None
         # History channels: one reader task each.
         self._stream_readers: dict[str, asyncio.Task[None]] = {}
@@ -115,9 +157,20 @@ class RedisBroker(Broker):
                 return await command()
         except self._errors_or_timeout as exc:
             raise BrokerUnavailableError(
-                f"{what}: Redis at {self.url} is unavailable: {exc or type(exc).__name__} "
-                f"(connect_timeout={self.connect_timeout})"
+                f"{what}: Redis at {self._shown_url} is unavailable: "
+                f"{exc or type(exc).__name__} (connect_timeout={self.connect_timeout})"
             ) from exc
+        except self._refused as exc:
+            raise self._refusal(what, exc) from exc
+
+    def _refusal(self, what: str, exc: BaseException) -> BrokerRefusedError:
+        return BrokerRefusedError(f"{what}: Redis at {self._shown_url} refused: {exc}")
+
+    async def _pause(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less if the broker closes meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._closing.wait()
 
     async def connect(self) -> None:
         """Ping the server: :class:`BrokerUnavailableError` after ``connect_timeout``
@@ -143,6 +196,7 @@ class RedisBroker(Broker):
 
     async def close(self) -> None:
         await super().close()
+        self._closing.set()
         self._changes.put_nowait("")  # wakes the sender, which sees the broker closed
         # redis-py may swallow a cancellation that lands inside a command, so a task is
         # cancelled again until it has ended; each loop also stops once it sees _closed.
@@ -155,6 +209,7 @@ class RedisBroker(Broker):
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
         await self._redis.aclose()
+        await self._listen.aclose()
 
     # -- subscriptions ---------------------------------------------------------------
 
@@ -180,7 +235,7 @@ class RedisBroker(Broker):
                         await asyncio.gather(*(asyncio.shield(w) for w in waits))
                 except TimeoutError:
                     raise BrokerUnavailableError(
-                        f"subscribe: Redis at {self.url} did not confirm the subscription "
+                        f"subscribe: Redis at {self._shown_url} did not confirm the subscription "
                         f"within connect_timeout={self.connect_timeout}"
                     ) from None
         except BaseException:
@@ -202,17 +257,21 @@ class RedisBroker(Broker):
             self._changes.put_nowait(channel)
 
     async def _read_history(self, channel: str, after: IdKey, count: int) -> list[Message]:
+        """Retries (with backoff) while the server is away; once the broker is closed,
+        returns nothing, and the subscription, ended by close(), stops."""
         delay = self.backoff_initial
-        while True:
+        while not self._closed:
             try:
-                entries = await self._redis.xrange(
-                    channel, f"({format_id(after)}", "+", count=count
+                entries = await self._call(
+                    "read history",
+                    lambda: self._redis.xrange(channel, f"({format_id(after)}", "+", count=count),
                 )
-            except self._errors:
-                await asyncio.sleep(delay)
+            except BrokerUnavailableError:
+                await self._pause(delay)
                 delay = min(delay * 2, self.backoff_max)
                 continue
             return [self._entry(channel, entry) for entry in entries]
+        return []
 
     @staticmethod
     def _entry(channel: str, entry: Any) -> Message:
@@ -224,14 +283,23 @@ class RedisBroker(Broker):
         lost = False
         while not self._closed:
             try:
-                reply = await self._redis.xread(
+                reply = await self._listen.xread(
                     {channel: format_id(after)}, count=_PAGE, block=10_000
                 )
             except self._errors:
                 lost = True
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, self.backoff_max)
                 continue
+            except self._refused as exc:
+                # Not a fault that passes: the channel's subscriptions end with it, and
+                # the next subscription to the channel starts a new reader.
+                if self._stream_readers.get(channel) is asyncio.current_task():
+                    del self._stream_readers[channel]
+                error = self._refusal("read stream", exc)
+                for subscription in list(self._subscribers.get(channel, ())):
+                    subscription._fail(error)
+                return
             if lost:
                 lost = False
                 self.reconnects += 1
@@ -249,6 +317,7 @@ class RedisBroker(Broker):
         future = self._waiting.get(channel)
         if future is None:
             future = asyncio.get_running_loop().create_future()
+            future.add_done_callback(_retrieve)
             self._waiting[channel] = future
         if self._live_reader is None:
             self._live_reader = self._spawn(self._read_live())
@@ -275,11 +344,13 @@ class RedisBroker(Broker):
             try:
                 if wanted and channel not in self._on_server:
                     self._on_server.add(channel)
+                    self._sent.append(("subscribe", {channel}))
                     await pubsub.subscribe(channel)
                 elif wanted:
                     self._confirm(channel)
                 elif channel in self._on_server:
                     self._on_server.discard(channel)
+                    self._sent.append(("unsubscribe", {channel}))
                     await pubsub.unsubscribe(channel)
             except self._errors:
                 continue  # the reader has lost the connection too, and will redo this
@@ -291,10 +362,11 @@ class RedisBroker(Broker):
         delay = self.backoff_initial
         connected_before = False
         while not self._closed:
-            pubsub: Any = self._redis.pubsub()
+            pubsub: Any = self._listen.pubsub()
             try:
                 await pubsub.connect()
                 self._on_server = set()
+                self._sent.clear()
                 while True:
                     # Subscribe whatever is wanted, including channels wanted meanwhile;
                     # the sender takes over once this loop has nothing left to send.
@@ -302,6 +374,7 @@ class RedisBroker(Broker):
                     if not missing:
                         break
                     self._on_server |= missing
+                    self._sent.append(("subscribe", set(missing)))
                     await pubsub.subscribe(*sorted(missing))
                 self._pubsub = pubsub
                 if connected_before:
@@ -309,12 +382,16 @@ class RedisBroker(Broker):
                 connected_before = True
                 delay = self.backoff_initial
                 while True:
-                    reply = await pubsub.get_message(timeout=None)
+                    try:
+                        reply = await pubsub.get_message(timeout=None)
+                    except self._refused as exc:
+                        self._refuse_oldest(exc)  # the connection carries on
+                        continue
                     if reply is not None:
                         self._dispatch(reply)
             except self._errors:
                 self._pubsub = None
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, self.backoff_max)
             finally:
                 self._pubsub = None
@@ -329,5 +406,30 @@ class RedisBroker(Broker):
             message = Message(name, bytes(reply["data"]))
             for subscription in list(self._subscribers.get(name, ())):
                 subscription._offer(message)
-        elif kind == "subscribe":
-            self._confirm(name)
+        elif kind in ("subscribe", "unsubscribe"):
+            self._replied(name)
+            if kind == "subscribe":
+                self._confirm(name)
+
+    def _replied(self, channel: str) -> None:
+        for _, channels in self._sent:
+            if channel in channels:
+                channels.discard(channel)
+                break
+        while self._sent and not self._sent[0][1]:
+            self._sent.popleft()
+
+    def _refuse_oldest(self, exc: BaseException) -> None:
+        """The server refused the oldest command still waiting for its replies: the
+        subscriptions waiting for its channels fail with :class:`BrokerRefusedError`."""
+        if not self._sent:
+            return
+        command, channels = self._sent.popleft()
+        if command != "subscribe":
+            return
+        error = self._refusal("subscribe", exc)
+        for channel in channels:
+            self._on_server.discard(channel)
+            future = self._waiting.pop(channel, None)
+            if future is not None and not future.done():
+                future.set_exception(error)

@@ -29,6 +29,7 @@ from typing import Literal, Self, TypedDict, Unpack
 
 from asgikit.pubsub._errors import (
     InvalidEventIdError,
+    PubSubError,
     SubscriberOverflowError,
     SubscriptionStateError,
 )
@@ -48,7 +49,8 @@ MAX_CHANNEL_LENGTH = 1024
 Overflow = Literal["drop_oldest", "error"]
 IdKey = tuple[int, int]
 
-# A Redis stream id ("1700000000000-0") or a bare number (the in-memory broker's ids).
+# A Redis stream id ("1700000000000-0"), which the in-memory broker's ids mimic, or a
+# bare number (an in-memory id before 0.2, read as "N-0").
 _ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?")
 
 
@@ -113,7 +115,8 @@ class SubscribeOptions(TypedDict, total=False):
     ``max_queue``: messages held for a reader that is behind (default 256).
     ``overflow``: ``"drop_oldest"`` (default) or ``"error"``, for live channels.
     ``last_id``: on history channels, start after this id (replaying what came since)
-    instead of at the present.
+    instead of at the present; an id newer than the newest message the channel holds
+    starts at the present.
     """
 
     max_queue: int
@@ -244,7 +247,7 @@ class Subscription:
         self._behind: set[str] = set()
         self._wakeup = asyncio.Event()
         self._state: Literal["new", "open", "ended", "closed"] = "new"
-        self._error: SubscriberOverflowError | None = None
+        self._error: PubSubError | None = None
 
     @property
     def queued(self) -> int:
@@ -264,8 +267,12 @@ class Subscription:
             self._close()
             raise
         for channel in self._history:
-            if self._start is None:
-                self._cursor[channel] = present.get(channel, (0, 0))
+            now = present.get(channel, (0, 0))
+            if self._start is None or self._start > now:
+                # An id newer than anything the channel holds (from a restarted
+                # process or another server) would hide every message until new ids
+                # passed it: start at the present instead.
+                self._cursor[channel] = now
             else:
                 self._cursor[channel] = self._start
                 self._behind.add(channel)
@@ -336,11 +343,7 @@ class Subscription:
                 self._wakeup.set()
                 return
             if self.overflow == "error":
-                self._error = SubscriberOverflowError(self.max_queue)
-                self._queue.clear()
-                self._replay.clear()
-                self._broker._detach(self)
-                self._wakeup.set()
+                self._fail(SubscriberOverflowError(self.max_queue))
                 return
             oldest = self._queue.popleft()
             if oldest.id is None:
@@ -349,6 +352,15 @@ class Subscription:
                 self._behind.add(oldest.channel)
         self._queue.append(message)
         self._wakeup.set()
+
+    def _fail(self, error: PubSubError) -> None:
+        """End the subscription: the next read raises ``error``."""
+        if self._state == "open" and self._error is None:
+            self._error = error
+            self._queue.clear()
+            self._replay.clear()
+            self._broker._detach(self)
+            self._wakeup.set()
 
     def _end(self) -> None:
         """The broker is closing: iteration ends once this is seen."""
