@@ -11,7 +11,7 @@ import pytest
 
 import asgikit.requests
 import asgikit.responses
-from asgikit.testing import export_problems
+from asgikit.testing import export_problems, portion_problems
 
 PUBLIC: dict[str, list[str]] = {
     "asgikit.asgi": ["ASGIApp", "Message", "Receive", "Scope", "Send"],
@@ -133,7 +133,14 @@ PUBLIC: dict[str, list[str]] = {
         "check_status",
         "content_type_value",
     ],
-    "asgikit.testing": ["Channel", "export_problems", "http_scope", "scan_cost", "websocket_scope"],
+    "asgikit.testing": [
+        "Channel",
+        "export_problems",
+        "http_scope",
+        "portion_problems",
+        "scan_cost",
+        "websocket_scope",
+    ],
 }
 
 # Helpers a module imports under public names for its own use, not exported (none today:
@@ -143,25 +150,9 @@ UNEXPORTED: dict[str, list[str]] = {}
 SRC = Path(__file__).resolve().parent.parent / "src" / "asgikit"
 
 
-def test_every_public_module_is_pinned() -> None:
+def test_every_public_module_is_pinned_with_its_names() -> None:
     # Public packages, and the public modules inside them (asgikit.headers.accept).
-    packages = [
-        path
-        for path in SRC.iterdir()
-        if (path / "__init__.py").is_file() and not path.name.startswith("_")
-    ]
-    found = {f"asgikit.{path.name}" for path in packages} | {
-        f"asgikit.{path.name}.{module.stem}"
-        for path in packages
-        for module in path.glob("*.py")
-        if not module.name.startswith("_")
-    }
-    assert found == set(PUBLIC)
-
-
-@pytest.mark.parametrize("name", sorted(PUBLIC))
-def test_public_names(name: str) -> None:
-    assert export_problems(name, PUBLIC[name], unexported=UNEXPORTED.get(name, ())) == []
+    assert portion_problems(SRC, PUBLIC, unexported=UNEXPORTED) == []
 
 
 # -- the checker, on the fault issue 11 names and on made-up modules ----------------------
@@ -326,3 +317,29 @@ def test_an_application_subclasses_client_error_for_its_own_statuses() -> None:
     exc = PaymentRequiredError("this report needs a paid plan", hint="plan checked in billing.py")
     assert exc.status_code == 402
     assert exc.message == "this report needs a paid plan"
+
+
+def test_a_portion_with_an_unpinned_or_a_vanished_module_is_reported(tmp_path: Path) -> None:
+    # A made-up portion: a public package with a public and a private module, a private
+    # package, and a folder that is no package. Nothing pinned is there, so nothing is
+    # imported.
+    (tmp_path / "kit").mkdir()
+    (tmp_path / "kit" / "__init__.py").write_text("")
+    (tmp_path / "kit" / "extra.py").write_text("")
+    (tmp_path / "kit" / "_impl.py").write_text("")
+    (tmp_path / "_private").mkdir()
+    (tmp_path / "_private" / "__init__.py").write_text("")
+    (tmp_path / "data").mkdir()
+    assert portion_problems(tmp_path, {"asgikit.gone": []}) == [
+        "asgikit.kit is public but not pinned",
+        "asgikit.kit.extra is public but not pinned",
+        "asgikit.gone is pinned but not public",
+    ]
+
+
+def test_a_portion_reports_what_export_problems_finds() -> None:
+    pinned = {name: list(names) for name, names in PUBLIC.items()}
+    pinned["asgikit.query"] = [*pinned["asgikit.query"], "Missing"]
+    assert portion_problems(SRC, pinned, unexported=UNEXPORTED) == [
+        "asgikit.query.__all__ lacks 'Missing', which the test expects"
+    ]

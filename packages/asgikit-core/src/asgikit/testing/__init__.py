@@ -3,7 +3,8 @@
 ``http_scope()`` and ``websocket_scope()`` build scopes with every key the ASGI spec
 gives a server to fill, so code under test meets the same shape a server would hand it.
 :class:`Channel` plays the server's side of ``receive`` and ``send``.
-``export_problems()`` checks a module's public names against a pinned list.
+``export_problems()`` checks a module's public names against a pinned list, and
+``portion_problems()`` a whole distribution's public modules.
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from asgikit.asgi import Message, Scope
 
-__all__ = ["Channel", "export_problems", "http_scope", "scan_cost", "websocket_scope"]
+__all__ = [
+    "Channel",
+    "export_problems",
+    "http_scope",
+    "portion_problems",
+    "scan_cost",
+    "websocket_scope",
+]
 
 
 def _headers(headers: Iterable[tuple[str | bytes, str | bytes]]) -> list[tuple[bytes, bytes]]:
@@ -183,6 +193,44 @@ def _owner(module_name: str) -> str:
         if part.startswith("_"):
             return ".".join(parts[:i])
     return module_name
+
+
+def portion_problems(
+    portion: str | os.PathLike[str],
+    public: Mapping[str, Iterable[str]],
+    *,
+    unexported: Mapping[str, Iterable[str]] | None = None,
+) -> list[str]:
+    """What is wrong with the public surface of one distribution: one sentence per
+    problem, an empty list when there is none. Meant for ``assert portion_problems(...) == []``
+    in each distribution's tests.
+
+    ``portion`` is the distribution's folder of the namespace (``src/asgikit``);
+    ``public`` maps each public module's name (``"asgikit.forms"``) to the names its
+    ``__all__`` must list. Every public package in ``portion``, and every public module
+    directly inside one (``asgikit.headers.accept``), must be a key of ``public``, and
+    every key must be one of them; then :func:`export_problems` checks each module, with
+    its ``unexported`` names.
+
+    .. versionadded:: 0.2.0
+    """
+    packages = [
+        path
+        for path in Path(portion).iterdir()
+        if (path / "__init__.py").is_file() and not path.name.startswith("_")
+    ]
+    found = {f"asgikit.{path.name}" for path in packages} | {
+        f"asgikit.{path.name}.{module.stem}"
+        for path in packages
+        for module in path.glob("*.py")
+        if not module.name.startswith("_")
+    }
+    problems = [f"{name} is public but not pinned" for name in sorted(found - set(public))]
+    problems += [f"{name} is pinned but not public" for name in sorted(set(public) - found)]
+    for name in sorted(set(public) & found):
+        skipped = (unexported or {}).get(name, ())
+        problems += export_problems(name, public[name], unexported=skipped)
+    return problems
 
 
 def export_problems(
