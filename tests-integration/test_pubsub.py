@@ -27,6 +27,7 @@ import redis
 from websockets.sync.client import ClientConnection, connect
 
 from asgikit.pubsub import Broker, MemoryBroker, RedisBroker
+from asgikit.testclient import EventStreamParser
 
 HANG = 60.0
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -137,18 +138,14 @@ def test_chat_clients_on_two_hosts_hear_both_sides_in_order(
 
 
 def sse_events(response: httpx.Response, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` events' (id, data), parsed as a browser's EventSource does."""
+    parser = EventStreamParser()
     got: list[tuple[str, str]] = []
-    fields: dict[str, str] = {}
-    for line in response.iter_lines():
-        if line:
-            name, _, value = line.partition(": ")
-            fields[name] = value
-        elif "data" in fields:
-            got.append((fields["id"], fields["data"]))
-            fields = {}
-            if len(got) == count:
-                break
-    return got
+    for chunk in response.iter_bytes():
+        got += [(event.id, event.data) for event in parser.feed(chunk)]
+        if len(got) >= count:
+            break
+    return got[:count]
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])

@@ -26,6 +26,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from asgikit.testclient import EventStreamParser
+
 ROOT = Path(__file__).parent.parent
 READMES = [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]
 BLOCK = re.compile(
@@ -319,19 +321,15 @@ def _pubsub_import(output: str, cwd: Path) -> None:
 @check("pubsub-sse")
 def _pubsub_sse(url: str, cwd: Path) -> None:
     def events(response: httpx.Response, count: int) -> list[tuple[str, str]]:
+        parser = EventStreamParser()
         got: list[tuple[str, str]] = []
-        fields: dict[str, str] = {}
-        for line in response.iter_lines():
-            if line:
-                name, _, value = line.partition(": ")
-                fields[name] = value
-            elif "data" in fields:
-                assert fields["event"] == "note"
-                got.append((fields["id"], fields["data"]))
-                fields = {}
-                if len(got) == count:
-                    break
-        return got
+        for chunk in response.iter_bytes():
+            for event in parser.feed(chunk):
+                assert event.event == "note"
+                got.append((event.id, event.data))
+            if len(got) >= count:
+                break
+        return got[:count]
 
     ids = [httpx.post(url, content=f"note {i}", timeout=30).text for i in range(3)]
     headers = {"last-event-id": ids[0]}
