@@ -537,9 +537,17 @@ def serve_on_redis(host: str, port: int) -> None:
     free port (unless REDIS_URL names one), stopped with them."""
     import os
     import shutil
+    import signal
     import subprocess
     import time
 
+    def stop(signum: int, frame: object) -> None:
+        # `kill` (SIGTERM) stops everything too, as Ctrl+C does: SystemExit runs the
+        # finally below, which a second SIGTERM (uv run forwards one) must not cut short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     env = dict(os.environ)
     children: list[subprocess.Popen[bytes]] = []
     if "REDIS_URL" not in env:
