@@ -52,7 +52,7 @@ def load_scenarios(only: list[str]) -> list[Scenario]:
     scenarios: list[Scenario] = []
     for path in sorted(HERE.glob("bench_*.py")):
         module = importlib.import_module(path.stem)
-        for scenario in module.SCENARIOS:
+        for scenario in getattr(module, "SCENARIOS", ()):
             if not only or any(word in scenario.name for word in only):
                 scenarios.append(scenario)
     return scenarios

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -118,6 +118,11 @@ def _public_methods(cls: type) -> dict[str, object]:
     }
 
 
+# The whole-response methods are plain functions that return the coroutine of the one
+# send path (ResponseState.respond): a coroutine level less per response.
+_RETURN_A_COROUTINE = {"respond_bytes", "respond_text", "respond_json", "respond_status"}
+
+
 @pytest.mark.skipif(
     COMPILED, reason="a compiled coroutine method is not an inspect coroutine function"
 )
@@ -125,7 +130,7 @@ async def test_every_public_reading_and_responding_method_is_async(
     make_request: Callable[..., tuple[Request, Channel]],
 ) -> None:
     methods = _public_methods(Request)
-    assert "read_bytes" in methods and "respond_text" in methods
+    assert "read_bytes" in methods and "respond_redirect" in methods
     synchronous = {
         name
         for name, member in methods.items()
@@ -135,13 +140,35 @@ async def test_every_public_reading_and_responding_method_is_async(
     # negotiation helpers read headers only: no I/O, nothing to await.
     # read_stream() returns an async generator, written in a module that stays pure
     # Python in the compiled build (mypyc compiles no async generator).
-    assert synchronous == {"response_writer", "accepts", "best_match", "read_stream"}
+    assert synchronous == {"response_writer", "accepts", "best_match", "read_stream"} | (
+        _RETURN_A_COROUTINE
+    )
     request, _ = make_request()
     stream = request.read_stream()
     assert inspect.isasyncgen(stream)
     assert [chunk async for chunk in stream] == []
     for name, member in _public_methods(Response).items():
         assert inspect.iscoroutinefunction(member), name
+
+
+async def test_the_whole_response_methods_send_only_when_awaited(
+    make_request: Callable[..., tuple[Request, Channel]],
+) -> None:
+    calls: dict[str, Callable[[Request], Awaitable[None]]] = {
+        "respond_bytes": lambda r: r.respond_bytes(b"x"),
+        "respond_text": lambda r: r.respond_text("x"),
+        "respond_json": lambda r: r.respond_json({"x": 1}),
+        "respond_status": lambda r: r.respond_status(204),
+    }
+    assert set(calls) == _RETURN_A_COROUTINE
+    for name, call in calls.items():
+        request, channel = make_request()
+        pending = call(request)
+        assert channel.sent == [] and request.response.phase is ResponsePhase.NEW, name
+        assert inspect.isawaitable(pending), name
+        await pending
+        assert request.response.is_finished, name
+        assert channel.sent[0]["type"] == "http.response.start", name
 
 
 def test_compiled_says_which_build_is_loaded() -> None:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Unpack, cast
+from typing import Final, Unpack, cast
 
 from asgikit.cookies._options import CookieAttributes, CookieOptions, SameSite
 from asgikit.errors import HeaderValueError, ResponseStateError
@@ -31,8 +31,8 @@ __all__ = [
     "parse_cookie_header",
 ]
 
-_COOKIE_OPTIONS: frozenset[str] = CookieOptions.__optional_keys__
-_ATTRIBUTES: frozenset[str] = CookieAttributes.__optional_keys__
+_COOKIE_OPTIONS: Final[frozenset[str]] = CookieOptions.__optional_keys__
+_ATTRIBUTES: Final[frozenset[str]] = CookieAttributes.__optional_keys__
 
 
 def _check_options(options: Mapping[str, object], known: frozenset[str], caller: str) -> None:
@@ -62,9 +62,9 @@ def parse_cookie_header(
 
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE,
 # comma, semicolon and backslash.
-_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
-_is_cookie_value = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*").fullmatch
-_is_attribute_value = re.compile(r"[\x20-\x3a\x3c-\x7e]*").fullmatch
+_is_token: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+_is_cookie_value: Final = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*").fullmatch
+_is_attribute_value: Final = re.compile(r"[\x20-\x3a\x3c-\x7e]*").fullmatch
 
 
 def _format_expires(expires: object) -> str:
@@ -175,7 +175,7 @@ class Cookie:
         return f"Cookie({self.header_value()!r})"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ResponseCookies:

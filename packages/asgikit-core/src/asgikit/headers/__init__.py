@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import TypeVar, overload
+from typing import Final, TypeVar, overload
 
 from asgikit.errors import (
     HeaderValueError,
@@ -37,9 +37,9 @@ RawHeaders = list[tuple[bytes, bytes]]
 _T = TypeVar("_T")
 
 # RFC 9110 §5.6.2: token = 1*tchar
-_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+_is_token: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 # RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; every other control is refused.
-_forbidden_in_value = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+_forbidden_in_value: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
 
 
 def encode_header_name(name: str) -> bytes:
@@ -67,9 +67,9 @@ def encode_header_value(value: str) -> bytes:
 
 # Names recur across requests: each is decoded or encoded once, and the caches are
 # bounded so that clients sending made-up names cannot grow them.
-_decoded_names: dict[bytes, str] = {}
-_encoded_names: dict[str, bytes] = {}
-_MAX_CACHED_NAMES = 512
+_decoded_names: Final[dict[bytes, str]] = {}
+_encoded_names: Final[dict[str, bytes]] = {}
+_MAX_CACHED_NAMES: Final = 512
 
 
 def _name_key(name: str) -> bytes | None:
@@ -444,7 +444,7 @@ def parse_content_type(value: str | None) -> tuple[str | None, dict[str, str]]:
     return media_type or None, params
 
 
-_MAX_LENGTH_DIGITS = 19
+_MAX_LENGTH_DIGITS: Final = 19
 
 
 def parse_content_length(values: list[bytes]) -> int | None:
@@ -478,10 +478,10 @@ def parse_content_length(values: list[bytes]) -> int | None:
 # Codecs Python calls text encodings but that are no charset a client may choose: their
 # decoders are for host names or Python literals, and punycode's cost is quadratic in
 # its input, so a client naming it could stall the event loop.
-_REFUSED_CODECS = frozenset(
+_REFUSED_CODECS: Final = frozenset(
     {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape", "mbcs", "oem"}
 )
-_charsets: dict[str, str] = {}
+_charsets: Final[dict[str, str]] = {}
 
 
 def lookup_charset(name: str) -> str:

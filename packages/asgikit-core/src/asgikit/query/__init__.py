@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import unquote_to_bytes
 
 from asgikit.errors import ContentTooLargeError, InvalidEncodingError
@@ -20,12 +20,12 @@ from asgikit.multivalue import MultiValueDict
 
 __all__ = ["DEFAULT_MAX_FIELDS", "parse_urlencoded"]
 
-DEFAULT_MAX_FIELDS = 1000
+DEFAULT_MAX_FIELDS: Final = 1000
 
-_WHAT = "form or query data"
-_ASCII = bytes(range(128))
-_ascii_compatible: dict[str, bool] = {}
-_escapes = re.compile(rb"((?:%[0-9A-Fa-f]{2})+)")
+_WHAT: Final = "form or query data"
+_ASCII: Final = bytes(range(128))
+_ascii_compatible: Final[dict[str, bool]] = {}
+_escapes: Final = re.compile(rb"((?:%[0-9A-Fa-f]{2})+)")
 
 
 def parse_urlencoded(

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from http import HTTPMethod, HTTPStatus
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from asgikit import json_codec
@@ -72,8 +80,8 @@ __all__ = [
 #: built with ``ASGIKIT_COMPILE=1``), ``False`` for pure Python. Both behave the same.
 COMPILED: bool = not __file__.endswith(".py")
 
-_METHODS: dict[str, HTTPMethod] = {m.value: m for m in HTTPMethod}
-_SCOPE_TYPES = frozenset(("http", "websocket"))
+_METHODS: Final[dict[str, HTTPMethod]] = {m.value: m for m in HTTPMethod}
+_SCOPE_TYPES: Final = frozenset(("http", "websocket"))
 
 
 async def _close_then_raise(iterator: object, failure: BaseException | None) -> None:
@@ -500,29 +508,29 @@ class Request:
             response = self._response = Response(self._scope, self._exchange, self._send)
             return response
 
-    async def respond_bytes(
+    def respond_bytes(
         self,
         content: bytes,
         *,
         status: int | None = None,
         media_type: str | None = None,
-    ) -> None:
+    ) -> Coroutine[Any, Any, None]:
         """Respond with ``content`` (``application/octet-stream`` unless told)."""
         exchange = self._exchange
         if media_type is None:
             settings = exchange.settings
             media_type = (settings and settings.media_type) or "application/octet-stream"
-        await exchange.respond(
+        return exchange.respond(
             self._send, content, status, media_type, self._scope.get("method") == "HEAD"
         )
 
-    async def respond_text(
+    def respond_text(
         self,
         content: str,
         *,
         status: int | None = None,
         media_type: str | None = None,
-    ) -> None:
+    ) -> Coroutine[Any, Any, None]:
         """Respond with ``content`` encoded with ``response.encoding`` (``text/plain``
         unless told; text types get ``; charset=...``)."""
         exchange = self._exchange
@@ -533,18 +541,18 @@ class Request:
         else:
             body = content.encode(settings.encoding)
             media_type = media_type or settings.media_type or "text/plain"
-        await exchange.respond(
+        return exchange.respond(
             self._send, body, status, media_type, self._scope.get("method") == "HEAD"
         )
 
-    async def respond_json(
+    def respond_json(
         self,
         content: Any,
         *,
         status: int | None = None,
         media_type: str | None = None,
         dumps: JSONDumps = json_codec.dumps,
-    ) -> None:
+    ) -> Coroutine[Any, Any, None]:
         """Respond with ``content`` as compact UTF-8 JSON (NaN and infinities refused).
 
         ``dumps`` takes the codec: ``orjson.dumps``, ``msgspec.json.encode``, ...
@@ -554,7 +562,7 @@ class Request:
         if media_type is None:
             settings = exchange.settings
             media_type = (settings and settings.media_type) or "application/json"
-        await exchange.respond(
+        return exchange.respond(
             self._send,
             data.encode() if isinstance(data, str) else data,
             status,
@@ -562,9 +570,11 @@ class Request:
             self._scope.get("method") == "HEAD",
         )
 
-    async def respond_status(self, status: int, *, media_type: str | None = None) -> None:
+    def respond_status(
+        self, status: int, *, media_type: str | None = None
+    ) -> Coroutine[Any, Any, None]:
         """Respond with ``status`` and an empty body."""
-        await self._exchange.respond(
+        return self._exchange.respond(
             self._send, b"", status, media_type, self._scope.get("method") == "HEAD"
         )
 

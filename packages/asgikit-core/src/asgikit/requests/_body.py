@@ -33,6 +33,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
+from typing import Final
 
 from asgikit.asgi import Message, Receive
 from asgikit.errors import (
@@ -45,7 +46,7 @@ from asgikit.errors import (
 # The most body bytes queued for a later read while a streamed response watches for a
 # gone client and nobody reads the body: past it the body is dropped, so that many such
 # requests cannot hold max_body_size each.
-MAX_PENDING_BODY = 1024 * 1024
+MAX_PENDING_BODY: Final = 1024 * 1024
 
 
 class BodyPhase(Enum):
@@ -57,15 +58,15 @@ class BodyPhase(Enum):
     FAILED = "failed"  # a read stopped on an error (too large, malformed, ...) part way
 
 
-UNREAD = BodyPhase.UNREAD
-STREAMING = BodyPhase.STREAMING
-STREAMED = BodyPhase.STREAMED
-CACHED = BodyPhase.CACHED
-DISCARDED = BodyPhase.DISCARDED
-FAILED = BodyPhase.FAILED
+UNREAD: Final = BodyPhase.UNREAD
+STREAMING: Final = BodyPhase.STREAMING
+STREAMED: Final = BodyPhase.STREAMED
+CACHED: Final = BodyPhase.CACHED
+DISCARDED: Final = BodyPhase.DISCARDED
+FAILED: Final = BodyPhase.FAILED
 
 # Why a read is refused, by phase.
-_REFUSALS = {
+_REFUSALS: Final = {
     FAILED: "an earlier read of it failed part way through",
     STREAMING: "it is being streamed by read_stream()",
     DISCARDED: (

@@ -15,7 +15,7 @@ into every scope.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from asgikit.requests._body import Inbound
 from asgikit.responses import ResponsePhase, ResponseState
@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from asgikit.headers import Headers
     from asgikit.multivalue import MultiValueDict
 
-EXCHANGE_KEY = "asgikit.request"
+EXCHANGE_KEY: Final = "asgikit.request"
 
-DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
-DEFAULT_MAX_QUERY_PARAMS = 1000
+DEFAULT_MAX_BODY_SIZE: Final = 10 * 1024 * 1024
+DEFAULT_MAX_QUERY_PARAMS: Final = 1000
 
-_NEW = ResponsePhase.NEW
+_NEW: Final = ResponsePhase.NEW
 
 
 class Exchange(ResponseState):

@@ -38,7 +38,7 @@ from __future__ import annotations
 from asyncio import CancelledError
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from asgikit.asgi import Message, Send
 from asgikit.errors import (
@@ -66,17 +66,17 @@ class ResponsePhase(Enum):
 
 # Module-level aliases: a global load is cheaper than an Enum attribute lookup, and the
 # phases are compared on every response.
-NEW = ResponsePhase.NEW
-STARTING = ResponsePhase.STARTING
-STARTED = ResponsePhase.STARTED
-FINISHING = ResponsePhase.FINISHING
-FINISHED = ResponsePhase.FINISHED
-ABORTED = ResponsePhase.ABORTED
+NEW: Final = ResponsePhase.NEW
+STARTING: Final = ResponsePhase.STARTING
+STARTED: Final = ResponsePhase.STARTED
+FINISHING: Final = ResponsePhase.FINISHING
+FINISHED: Final = ResponsePhase.FINISHED
+ABORTED: Final = ResponsePhase.ABORTED
 
-_TEXT_LIKE = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
-_content_types: dict[tuple[str, str], bytes] = {}
+_TEXT_LIKE: Final = frozenset({"application/javascript", "application/xml", "image/svg+xml"})
+_content_types: Final[dict[tuple[str, str], bytes]] = {}
 # The Content-Type line of the commonest media types, ready to send.
-_common_types = {
+_common_types: Final = {
     "text/plain": (b"content-type", b"text/plain; charset=utf-8"),
     "text/html": (b"content-type", b"text/html; charset=utf-8"),
     "application/json": (b"content-type", b"application/json"),
@@ -84,7 +84,7 @@ _common_types = {
 }
 # Content-Length values of small bodies, made once: formatting one costs a fair share of
 # a small response.
-_LENGTHS = tuple(b"%d" % n for n in range(2048))
+_LENGTHS: Final = tuple(b"%d" % n for n in range(2048))
 
 
 def content_type_value(media_type: str, encoding: str) -> str:

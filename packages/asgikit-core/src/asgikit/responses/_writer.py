@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from asgikit.asgi import Scope, Send
 from asgikit.errors import ClientDisconnectedError, ResponseStateError
@@ -19,14 +19,14 @@ from asgikit.responses._state import STARTED, ResponseState
 
 # Seconds a streamed response runs, from the first turn of the event loop, before it
 # starts watching for a gone client.
-_WATCH_DELAY = 0.05
+_WATCH_DELAY: Final = 0.05
 # Writes between two pauses of a streamed response. Servers before ASGI 2.4 return from
 # send() to a gone client without yielding to the event loop (uvicorn, granian,
 # hypercorn), so a producer that awaits nothing else would never let the loop run: not
 # the watcher, nor any other request. A pause every PAUSE_EVERY writes costs one loop turn
 # where it is needed, none on short responses, and one integer per write (counting bytes
 # too cost a measurable share of a 1 KiB write).
-PAUSE_EVERY = 256
+PAUSE_EVERY: Final = 256
 
 
 Write = Callable[[bytes | str], Awaitable[None]]
@@ -116,7 +116,7 @@ def _encoding(state: ResponseState) -> str:
     return "utf-8" if settings is None else settings.encoding
 
 
-_sends_raise: dict[str, bool] = {}
+_sends_raise: Final[dict[str, bool]] = {}
 
 
 def _send_raises(scope: Any) -> bool:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NoReturn, Unpack
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Unpack
 
 from asgikit import json_codec
 from asgikit.errors import HeaderValueError
@@ -44,18 +44,18 @@ if TYPE_CHECKING:
     from asgikit.asgi import Message
     from asgikit.requests import Request
 
-EXTRAS_KEY = "asgikit-websockets"
+EXTRAS_KEY: Final = "asgikit-websockets"
 
-DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
+DEFAULT_MAX_MESSAGE_SIZE: Final = 1024 * 1024
 
-_ACCEPT_OPTIONS: frozenset[str] = AcceptOptions.__optional_keys__
+_ACCEPT_OPTIONS: Final[frozenset[str]] = AcceptOptions.__optional_keys__
 
 # RFC 6455 §7.4.1-7.4.2: the codes an endpoint may put in a close frame. 1004, 1005,
 # 1006 and 1015 are reserved and "MUST NOT be set as a status code in a Close control
 # frame by an endpoint"; 0-999 and 1016-2999 are unassigned or reserved.
-_SENDABLE_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
+_SENDABLE_CLOSE_CODES: Final = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
 # RFC 6455 §5.5: control frame payload <= 125 bytes, two of them for the code.
-_MAX_REASON_BYTES = 123
+_MAX_REASON_BYTES: Final = 123
 
 
 class WebSocketState(Enum):
@@ -66,9 +66,9 @@ class WebSocketState(Enum):
     CLOSED = "closed"  # closed by either side, or the handshake was refused
 
 
-_NEW = WebSocketState.NEW
-_ACCEPTED = WebSocketState.ACCEPTED
-_CLOSED = WebSocketState.CLOSED
+_NEW: Final = WebSocketState.NEW
+_ACCEPTED: Final = WebSocketState.ACCEPTED
+_CLOSED: Final = WebSocketState.CLOSED
 
 
 class _Connection:
