@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 from asgikit.errors import MissingDistributionError
@@ -10,6 +11,9 @@ from asgikit.errors import MissingDistributionError
 
 def load(module: str, distribution: str, feature: str) -> ModuleType:
     """Import ``module`` or raise :class:`MissingDistributionError` naming ``distribution``."""
+    loaded = sys.modules.get(module)
+    if loaded is not None:  # the common case, without the import machinery per call
+        return loaded
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
