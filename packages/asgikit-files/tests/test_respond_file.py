@@ -550,7 +550,15 @@ async def test_cancel_during_a_read_closes_the_file_before_returning(
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, started.wait)  # a read is blocked in a worker
     task.cancel()
-    gate.set()
+    # However long the loop runs, the call is still waiting for that read (it returned
+    # at once, leaving the descriptor to the thread, when the read's future was awaited
+    # unshielded and nothing waited for the worker after the cancel).
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not task.done()
+    finally:
+        gate.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not fd_tracker

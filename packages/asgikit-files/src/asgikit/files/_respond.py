@@ -151,6 +151,11 @@ class _File:
         self._closing = True
         self._close_if_free()
 
+    def wait_idle(self) -> None:
+        """Return once no worker is reading; runs in a worker thread."""
+        with self._lock:
+            pass
+
     def _close_if_free(self) -> None:
         if self._lock.acquire(blocking=False):
             try:
@@ -288,9 +293,10 @@ async def _send_pieces(
             status=status, media_type=media_type, content_length=length
         ) as write:
             while pending is not None:
-                # Shielded: a cancel (the client left) must not orphan the read in flight,
-                # which the finally below waits for.
-                data = await asyncio.shield(pending)
+                # Not shielded (a shield costs a loop iteration per chunk): a cancel that
+                # lands here cancels this future, and the finally below waits for the
+                # read that may still be running in its worker thread.
+                data = await pending
                 following = next(batches, None)
                 # Read ahead: the next chunk comes off the disk while this one is sent.
                 pending = (
@@ -298,10 +304,14 @@ async def _send_pieces(
                 )
                 await write(data)
     finally:
+        # Let the read in flight finish so that the file is closed when we return; if we
+        # are cancelled again meanwhile, the reader closes it on its own.
         if pending is not None and not pending.done():
-            # Let the read in flight finish so that the file is closed when we return; if
-            # we are cancelled again meanwhile, the reader closes it on its own.
             await asyncio.wait((pending,))
+        elif pending is not None and pending.cancelled():
+            # Cancelled while awaited: its worker may be reading still (a running read
+            # cannot be cancelled). It holds the file's lock until it is done.
+            await loop.run_in_executor(None, file.wait_idle)
         if pending is not None and not pending.cancelled():
             pending.exception()  # retrieved: no "exception never retrieved" at GC
 
