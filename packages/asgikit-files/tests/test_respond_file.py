@@ -550,10 +550,57 @@ async def test_cancel_during_a_read_closes_the_file_before_returning(
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, started.wait)  # a read is blocked in a worker
     task.cancel()
-    gate.set()
+    # However long the loop runs, the call is still waiting for that read (it returned
+    # at once, leaving the descriptor to the thread, when the read's future was awaited
+    # unshielded and nothing waited for the worker after the cancel).
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not task.done()
+    finally:
+        gate.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not fd_tracker
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+async def test_cancel_during_the_open_closes_what_it_opened(
+    big_file: Path, fd_tracker: set[int], monkeypatch: pytest.MonkeyPatch, prefetch: bool
+) -> None:
+    """A cancel that lands while a worker thread opens the file: the call ends at once,
+    and the descriptor that worker opens is closed when it returns, not leaked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started, gate = threading.Event(), threading.Event()
+    real_fstat = os.fstat
+
+    def gated_fstat(fd: int) -> os.stat_result:
+        started.set()
+        gate.wait()
+        return real_fstat(fd)
+
+    monkeypatch.setattr(os, "fstat", gated_fstat)
+    loop = asyncio.get_running_loop()
+    # One worker: a job submitted after the open runs once the open has returned.
+    workers, waiter = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
+    loop.set_default_executor(workers)
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/"), channel.receive, channel.send)
+    # A file of at most chunk_size bytes is read whole in the opening call (prefetch).
+    chunk_size = 1 << 30 if prefetch else CHUNK
+    task = asyncio.ensure_future(request.respond_file(big_file, chunk_size=chunk_size))
+    try:
+        await loop.run_in_executor(waiter, started.wait)  # the open is blocked in a worker
+        assert fd_tracker
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        gate.set()
+    await loop.run_in_executor(None, lambda: None)  # the open has returned
+    assert not fd_tracker
+    waiter.shutdown()
 
 
 # -- one set of options: FileOptions ----------------------------------------------------------

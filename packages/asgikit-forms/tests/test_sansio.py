@@ -356,6 +356,23 @@ def test_events_are_frozen_values() -> None:
         PartData(b"x").data = b"y"  # type: ignore[misc]
 
 
+def test_data_in_pieces_of_every_size_up_to_past_the_delimiter() -> None:
+    # A chunk of a part's data that holds no delimiter is handed on whole; one whose
+    # tail may begin a delimiter is not. Pieces shorter than the delimiter ("\r\n--XyZ",
+    # 7 bytes) put a CR anywhere in them, not only within the last 7 bytes.
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\n'
+    data = b"ab\r\n-\rcd\r\n--XyYz\r"
+    body = head + data + b"\r\n--XyZ--\r\n"
+    expected = [start("f", "f"), ("data", data), ("end",), ("body-end",)]
+    for size in range(1, 10):
+        for shift in range(size):
+            pieces = [head + data[:shift]]
+            rest = data[shift:] + b"\r\n--XyZ--\r\n"
+            pieces += [rest[i : i + size] for i in range(0, len(rest), size)]
+            assert b"".join(pieces) == body
+            assert run(pieces) == expected, (size, shift)
+
+
 # -- Hypothesis -----------------------------------------------------------------------------
 
 slow = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -151,6 +151,11 @@ class _File:
         self._closing = True
         self._close_if_free()
 
+    def wait_idle(self) -> None:
+        """Return once no worker is reading; runs in a worker thread."""
+        with self._lock:
+            pass
+
     def _close_if_free(self) -> None:
         if self._lock.acquire(blocking=False):
             try:
@@ -219,25 +224,48 @@ def stat_regular(path: str) -> os.stat_result:
     return st
 
 
-def _release(future: asyncio.Future[Any]) -> None:
-    if future.cancelled():
-        return
-    exc = future.exception()
-    if exc is None:
-        result = future.result()
+class _Handoff:
+    """A worker's result on its way to the event loop, which may stop waiting for it:
+    whichever of the two comes second closes an :class:`Opened` result nobody takes."""
+
+    __slots__ = ("_abandoned", "_lock", "_result")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._result: object = None
+
+    def run(self, func: Callable[..., _T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _T:
+        """Call ``func``; runs in a worker thread."""
+        result = func(*args, **kwargs)
+        with self._lock:
+            abandoned = self._abandoned
+            if not abandoned:
+                self._result = result
+        if abandoned and isinstance(result, Opened):
+            result.close()
+        return result
+
+    def abandon(self) -> None:
+        """The caller was cancelled: close what the worker opened, now or when it returns."""
+        with self._lock:
+            self._abandoned = True
+            result, self._result = self._result, None
         if isinstance(result, Opened):
             result.close()
 
 
 async def in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     """Run ``func`` in the default executor. If we are cancelled meanwhile, whatever it
-    opens is closed when it returns, instead of leaking."""
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(None, lambda: func(*args, **kwargs))
+    opens is closed when it returns, instead of leaking. (Not with ``asyncio.shield``,
+    which costs a loop iteration: the cancel cancels the future, and the worker and the
+    cancelled caller hand the result over through a lock.)"""
+    handoff = _Handoff()
+    future = asyncio.get_running_loop().run_in_executor(None, handoff.run, func, args, kwargs)
     try:
-        return await asyncio.shield(future)
+        return await future
     except asyncio.CancelledError:
-        future.add_done_callback(_release)
+        handoff.abandon()
         raise
 
 
@@ -288,9 +316,10 @@ async def _send_pieces(
             status=status, media_type=media_type, content_length=length
         ) as write:
             while pending is not None:
-                # Shielded: a cancel (the client left) must not orphan the read in flight,
-                # which the finally below waits for.
-                data = await asyncio.shield(pending)
+                # Not shielded (a shield costs a loop iteration per chunk): a cancel that
+                # lands here cancels this future, and the finally below waits for the
+                # read that may still be running in its worker thread.
+                data = await pending
                 following = next(batches, None)
                 # Read ahead: the next chunk comes off the disk while this one is sent.
                 pending = (
@@ -298,10 +327,14 @@ async def _send_pieces(
                 )
                 await write(data)
     finally:
+        # Let the read in flight finish so that the file is closed when we return; if we
+        # are cancelled again meanwhile, the reader closes it on its own.
         if pending is not None and not pending.done():
-            # Let the read in flight finish so that the file is closed when we return; if
-            # we are cancelled again meanwhile, the reader closes it on its own.
             await asyncio.wait((pending,))
+        elif pending is not None and pending.cancelled():
+            # Cancelled while awaited: its worker may be reading still (a running read
+            # cannot be cancelled). It holds the file's lock until it is done.
+            await loop.run_in_executor(None, file.wait_idle)
         if pending is not None and not pending.cancelled():
             pending.exception()  # retrieved: no "exception never retrieved" at GC
 

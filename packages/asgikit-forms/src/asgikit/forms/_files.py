@@ -3,7 +3,7 @@
 Every disk operation (creating the file, the write that crosses the spool threshold,
 later writes, reads, seeks, copies, close) runs in a worker thread, so the event loop
 never waits on the disk (Starlette CVE-2025-54121). Writes after the spill are batched
-into :data:`WRITE_BATCH`-sized (32 KiB) thread calls instead of one per small chunk, and reads
+into :data:`WRITE_BATCH`-sized (128 KiB) thread calls instead of one per chunk, and reads
 fetch at least :data:`READ_BATCH` bytes per thread call, which smaller reads are then
 served from.
 The files of one form share its memory budget through a :class:`FormSpool`, which
@@ -29,10 +29,14 @@ __all__ = ["FormSpool", "UploadedFile"]
 
 # What a file on disk holds back before one thread call writes it out. Every concurrent
 # upload holds up to this much between writes, so it is small: with 1 MiB, 200
-# concurrent 10 MB uploads held about 2 MiB each. At 32 KiB a network chunk of that
-# size or more (uvicorn hands out up to 256 KiB) goes out at once, as in Starlette, and
-# only a slow client's small chunks are gathered into one thread call.
-WRITE_BATCH: Final = 32 * 1024
+# concurrent 10 MB uploads held about 2 MiB each. But a thread call costs the event
+# loop about 135,000 instructions (asyncio's executor machinery, pure Python), far more
+# than the write costs: at 32 KiB, every 64 KiB network chunk took one, and the 5 MB
+# multipart benchmark spent two thirds of its instructions on them. At 128 KiB the
+# number of calls halves for 64 KiB chunks (a chunk of 128 KiB or more still goes out
+# at once) and benchmarks/upload_memory.py measures the same memory per upload as at
+# 32 KiB (0.40 MiB, httpx client); at 256 KiB it grew to 0.54 MiB.
+WRITE_BATCH: Final = 128 * 1024
 READ_BATCH: Final = 1024 * 1024
 READ_CHUNK: Final = 64 * 1024  # what chunks() hands out by default, sliced from a batch
 _COPY_BUFFER: Final = 1024 * 1024

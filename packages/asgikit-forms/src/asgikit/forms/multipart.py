@@ -285,7 +285,18 @@ class MultipartParser:
                 raise self._unusable("next_event")
             chunks = self._chunks
             if chunks:
-                self._raw = self._parse(chunks.popleft(), False)
+                chunk = chunks.popleft()
+                if state == _BODY and not self._buffer:
+                    # The common chunk of a large part: no delimiter in it and none
+                    # begun at its end, nothing carried. It is the part's data as it
+                    # is, as _parse() would give it, without a generator per chunk.
+                    delimiter = self._delimiter
+                    if (
+                        chunk.find(delimiter) < 0
+                        and chunk.rfind(b"\r", max(0, len(chunk) - len(delimiter) + 1)) < 0
+                    ):
+                        return PartData(chunk)
+                self._raw = self._parse(chunk, False)
             elif self._eof:
                 self._raw = self._parse(b"", True)
             else:
