@@ -146,6 +146,23 @@ class Headers(Mapping[str, str]):
             return None
         return (self._index() if self._first is None else self._first).get(key)
 
+    def _value(self, key: bytes) -> bytes | None:
+        """The first value of ``key``, a name in lower case as bytes (a name the caller
+        knows, such as ``b"content-type"``: :meth:`get` without decoding either side)."""
+        first = self._first
+        return (self._index() if first is None else first).get(key)
+
+    def _content_length(self) -> int | None:
+        """:func:`parse_content_length` of every Content-Length line; one line of digits
+        (the usual case) is read without building the list."""
+        first = self._first
+        value = (self._index() if first is None else first).get(b"content-length")
+        if value is None:
+            return None
+        if self._multi is None and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+            return int(value)
+        return parse_content_length(self.get_raw("content-length"))
+
     @property
     def raw(self) -> RawHeaders:
         """The headers as the server gave them: a list of ``(name, value)`` byte pairs."""
