@@ -70,6 +70,9 @@ def encode_header_value(value: str) -> bytes:
 _decoded_names: Final[dict[bytes, str]] = {}
 _encoded_names: Final[dict[str, bytes]] = {}
 _MAX_CACHED_NAMES: Final = 512
+# Names seen in lower case (no ASCII capital), so that the index of a request whose names
+# are all known skips joining and checking them; bounded as the caches above.
+_lower_names: Final[set[bytes]] = set()
 
 
 def _name_key(name: str) -> bytes | None:
@@ -119,8 +122,13 @@ class Headers(Mapping[str, str]):
         first: dict[bytes, bytes] = dict(raw)
         # A repeated name, or a name not in lower case (which may repeat another in a
         # different case): the slow path lower-cases and keeps every value.
-        if len(first) != len(raw) or (first and not b"".join(first).islower()):
+        if len(first) != len(raw):
             first = self._rebuild()
+        elif not first.keys() <= _lower_names:
+            if not b"".join(first).islower():
+                first = self._rebuild()
+            elif len(_lower_names) + len(first) <= _MAX_CACHED_NAMES:
+                _lower_names.update(first)
         self._first = first
         return first
 
