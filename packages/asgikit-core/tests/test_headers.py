@@ -10,6 +10,7 @@ from asgikit.errors import HeaderValueError, MalformedHeaderError, ResponseState
 from asgikit.headers import (
     Headers,
     MutableHeaders,
+    RawHeaders,
     parse_content_length,
     parse_content_type,
     parse_parameters,
@@ -146,6 +147,33 @@ def test_headers_from_a_server_that_did_not_lower_case() -> None:
     assert headers.get("content-type") == "text/plain"
     assert headers.get_all("x-a") == ["1", "2"]
     assert sorted(headers) == ["content-type", "x-a"]
+
+
+header_lines = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [b"a", b"A", b"x-a", b"X-A", b"x-A", b"content-length", b"Content-Length", b"1"]
+        ),
+        st.binary(max_size=3),
+    ),
+    max_size=6,
+)
+
+
+@given(st.lists(header_lines, min_size=1, max_size=4))
+def test_headers_agree_with_a_model_whatever_came_before(batches: list[RawHeaders]) -> None:
+    # Requests one after the other: what the index remembers across requests (the names
+    # known to be in lower case) never changes what a later request's headers say.
+    for raw in batches:
+        headers = Headers(raw)
+        lowered = [(name.lower(), value) for name, value in raw]
+        assert list(headers) == [n.decode() for n in dict.fromkeys(n for n, _ in lowered)]
+        for name in {n for n, _ in lowered} | {b"missing"}:
+            expected = [value for n, value in lowered if n == name]
+            assert headers.get_raw(name.decode().upper()) == expected
+            assert headers.get(name.decode()) == (
+                expected[0].decode("latin-1") if expected else None
+            )
 
 
 def test_headers_values_are_latin1_and_never_resplit() -> None:

@@ -171,3 +171,30 @@ def test_loads_refuses_exactly_the_strings_with_a_lone_surrogate(
             json_codec.loads(data)
     else:
         assert json_codec.loads(data) == {"k": [text]}
+
+
+def outcome(data: str | bytes, codec: Callable[[Any], Any]) -> str:
+    """What json_codec.loads gives, as text: the value's repr (NaN equals itself there) or
+    the error's message."""
+    try:
+        return repr(json_codec.loads(data, codec))
+    except InvalidJSONError as exc:
+        return f"InvalidJSONError: {exc}"
+
+
+json_documents = st.one_of(
+    st.binary(),
+    json_bytes,
+    st.tuples(
+        json_values.map(lambda v: json.dumps(v, ensure_ascii=False)),
+        st.sampled_from(["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"]),
+    ).map(lambda pair: pair[0].encode(pair[1], "surrogatepass")),
+    st.sampled_from([b"", b" ", b"\x00", b"{\x00}", b"\xef\xbb\xbf{}", b"NaN", b'"\xed\xa0\x80"']),
+)
+
+
+@given(json_documents)
+def test_loads_with_the_default_codec_answers_as_through_any_codec(data: bytes) -> None:
+    # loads() reads UTF-8 bytes with json.loads by a shorter way of its own: it must give
+    # what the general way (any other codec) gives, value or error, for any bytes.
+    assert outcome(data, json.loads) == outcome(data, lambda d: json.loads(d))

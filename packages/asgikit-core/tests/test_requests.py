@@ -154,6 +154,39 @@ async def test_declared_length_over_the_limit_fails_before_reading(
     assert channel.receive_calls == 0
 
 
+@pytest.mark.parametrize("read", ["read_bytes", "read_json"])
+async def test_a_read_checks_content_length_before_the_body(
+    make_request: MakeRequest, read: str
+) -> None:
+    request, channel = make_request("POST", body=b"[1]", headers=[("content-length", "1_0")])
+    with pytest.raises(MalformedHeaderError):
+        await getattr(request, read)()
+    request, channel = make_request("POST", body=b"[1]", headers=[("content-length", "3")])
+    with pytest.raises(ContentTooLargeError):
+        await getattr(request, read)(max_body_size=2)
+    assert channel.receive_calls == 0
+    assert await getattr(request, read)(max_body_size=3) in (b"[1]", [1])  # nothing was read
+
+
+@pytest.mark.parametrize("read", ["read_bytes", "read_json"])
+async def test_a_single_message_body_is_checked_as_any(
+    make_request: MakeRequest, read: str
+) -> None:
+    # The whole body in one message (the usual case): over the limit, or longer than
+    # Content-Length, it fails as a body in many messages does.
+    request, _ = make_request("POST", body=b"[1, 2]")
+    with pytest.raises(ContentTooLargeError):
+        await getattr(request, read)(max_body_size=5)
+    with pytest.raises(BodyStateError, match="failed part way"):
+        await getattr(request, read)(max_body_size=6)
+    request, _ = make_request("POST", body=b"[1, 2]", headers=[("content-length", "5")])
+    with pytest.raises(BadRequestError, match="longer than its Content-Length"):
+        await getattr(request, read)()
+    request, _ = make_request("POST", body=b"[1, 2]")
+    assert await getattr(request, read)(max_body_size=6) in (b"[1, 2]", [1, 2])
+    assert await request.read_bytes(max_body_size=0) == b"[1, 2]"  # kept for any later read
+
+
 async def test_limit_counts_bytes_as_they_arrive_without_content_length() -> None:
     chunks = [b"x" * 1000] * 50
     channel = Channel.with_body(*chunks)
@@ -287,7 +320,33 @@ async def test_read_json_refuses_other_media_types(
 
 
 @pytest.mark.parametrize(
-    "content_type", [None, "application/json; charset=utf-8", "application/vnd.api+json"]
+    "raw",
+    [
+        [(b"Content-Type", b"text/plain")],  # a server that did not lower-case the name
+        [(b"content-type", b"text/plain"), (b"content-type", b"application/json")],
+        [(b"content-type", b"application/jsonx")],
+    ],
+)
+async def test_read_json_judges_the_first_content_type_in_any_case(
+    raw: list[tuple[bytes, bytes]],
+) -> None:
+    channel = Channel.with_body(b"{}")
+    scope = http_scope("POST")
+    scope["headers"] = raw
+    with pytest.raises(UnsupportedMediaTypeError):
+        await Request(scope, channel.receive, channel.send).read_json()
+    assert channel.receive_calls == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "application/json; charset=utf-8",
+        "application/vnd.api+json",
+        "Application/JSON",
+        " application/json ",
+    ],
 )
 async def test_read_json_accepts_json_media_types(
     make_request: MakeRequest, content_type: str | None
@@ -389,24 +448,60 @@ async def test_client_error_messages_name_no_server_option(
     assert wrong_type.value.hint == "check_media_type=False accepts any"
 
 
-@pytest.mark.skipif(
-    COMPILED, reason="compiled code calls module functions directly, past a monkeypatch"
-)
+@pytest.mark.skipif(COMPILED, reason="a compiled class cannot be monkeypatched")
 def test_content_length_is_parsed_once_per_request(
     make_request: Callable[..., tuple[Request, Channel]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asgikit.requests as requests_module
+    from asgikit.headers import Headers
 
-    calls: list[list[bytes]] = []
-    real = requests_module.__dict__["parse_content_length"]
+    calls: list[Headers] = []
+    real = Headers._content_length
 
-    def counting(raw: list[bytes]) -> int | None:
-        calls.append(raw)
-        result: int | None = real(raw)
-        return result
+    def counting(headers: Headers) -> int | None:
+        calls.append(headers)
+        return real(headers)
 
-    monkeypatch.setattr(requests_module, "parse_content_length", counting)
+    monkeypatch.setattr(Headers, "_content_length", counting)
     request, _ = make_request("POST", body=b"abc", headers=[("content-length", "3")])
     assert request.content_length == 3
     assert Request(request.scope, request.receive, request.send).content_length == 3
-    assert calls == [[b"3"]]
+    assert len(calls) == 1
+
+
+content_length_lines = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [b"content-length", b"Content-Length", b"CONTENT-LENGTH", b"content-type", b"x"]
+        ),
+        st.one_of(
+            st.binary(max_size=25),
+            st.integers(0, 10**21).map(lambda n: str(n).encode()),
+            st.sampled_from([b"5, 5", b" 7 ", b"0", b"00", "\uff15".encode()]),
+        ),
+    ),
+    max_size=4,
+)
+
+
+def content_length_outcome(read: Callable[[], int | None]) -> str:
+    try:
+        return repr(read())
+    except MalformedHeaderError as exc:
+        return f"MalformedHeaderError: {exc}"
+
+
+@given(content_length_lines)
+def test_content_length_is_parse_content_length_of_every_line(
+    raw: list[tuple[bytes, bytes]],
+) -> None:
+    # Whatever the lines (repeated, in any case, malformed), content_length answers as
+    # parse_content_length() does given every Content-Length value in order.
+    from asgikit.headers import parse_content_length
+
+    scope = http_scope("POST")
+    scope["headers"] = raw  # as a server sent them: names not always lower-cased
+    request = Request(scope, Channel.with_body().receive, Channel.with_body().send)
+    values = [value for name, value in raw if name.lower() == b"content-length"]
+    assert content_length_outcome(lambda: request.content_length) == content_length_outcome(
+        lambda: parse_content_length(values)
+    )

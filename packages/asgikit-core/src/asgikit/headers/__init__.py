@@ -70,6 +70,9 @@ def encode_header_value(value: str) -> bytes:
 _decoded_names: Final[dict[bytes, str]] = {}
 _encoded_names: Final[dict[str, bytes]] = {}
 _MAX_CACHED_NAMES: Final = 512
+# Names seen in lower case (no ASCII capital), so that the index of a request whose names
+# are all known skips joining and checking them; bounded as the caches above.
+_lower_names: Final[set[bytes]] = set()
 
 
 def _name_key(name: str) -> bytes | None:
@@ -119,8 +122,13 @@ class Headers(Mapping[str, str]):
         first: dict[bytes, bytes] = dict(raw)
         # A repeated name, or a name not in lower case (which may repeat another in a
         # different case): the slow path lower-cases and keeps every value.
-        if len(first) != len(raw) or (first and not b"".join(first).islower()):
+        if len(first) != len(raw):
             first = self._rebuild()
+        elif not first.keys() <= _lower_names:
+            if not b"".join(first).islower():
+                first = self._rebuild()
+            elif len(_lower_names) + len(first) <= _MAX_CACHED_NAMES:
+                _lower_names.update(first)
         self._first = first
         return first
 
@@ -145,6 +153,23 @@ class Headers(Mapping[str, str]):
         if key is None:
             return None
         return (self._index() if self._first is None else self._first).get(key)
+
+    def _value(self, key: bytes) -> bytes | None:
+        """The first value of ``key``, a name in lower case as bytes (a name the caller
+        knows, such as ``b"content-type"``: :meth:`get` without decoding either side)."""
+        first = self._first
+        return (self._index() if first is None else first).get(key)
+
+    def _content_length(self) -> int | None:
+        """:func:`parse_content_length` of every Content-Length line; one line of digits
+        (the usual case) is read without building the list."""
+        first = self._first
+        value = (self._index() if first is None else first).get(b"content-length")
+        if value is None:
+            return None
+        if self._multi is None and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+            return int(value)
+        return parse_content_length(self.get_raw("content-length"))
 
     @property
     def raw(self) -> RawHeaders:

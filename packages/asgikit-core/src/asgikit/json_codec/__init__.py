@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from asgikit.errors import InvalidJSONError
 
@@ -31,6 +31,10 @@ JSONDumps = Callable[[Any], str | bytes]
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+# What json.loads does with no options, for loads() to call directly (below).
+_stdlib_loads: Final = json.loads
+_decoder: Final = json.JSONDecoder()
 
 _surrogate = re.compile("[\ud800-\udfff]").search
 # Where a decoded string may come to hold a surrogate: a \u escape of one (D800-DFFF),
@@ -76,10 +80,13 @@ def _may_hold_surrogate(data: str | bytes) -> bool:
             return False
         return _maybe_surrogate_text(data) is not None
     # Two byte searches (memchr-fast) find most bodies free of both prefixes, without
-    # the regular expression, whose alternation tries each position.
-    if (b"\\u" in data or b"\xed" in data) and _maybe_surrogate_bytes(data) is not None:
+    # the regular expression, whose alternation tries each position. find(), not `in`:
+    # `bytes in bytes` first tries the operand as an int and formats a TypeError.
+    if (data.find(b"\\u") >= 0 or data.find(b"\xed") >= 0) and _maybe_surrogate_bytes(
+        data
+    ) is not None:
         return True
-    return b"\0" in data[:4]
+    return data.find(b"\0", 0, 4) >= 0
 
 
 def loads(
@@ -89,7 +96,22 @@ def loads(
     :class:`~asgikit.errors.InvalidJSONError` (400) that names ``what``, a lone surrogate
     in a string included."""
     try:
-        value = codec(data)
+        if (
+            codec is _stdlib_loads
+            and type(data) is bytes
+            and data[:1] < b"\x80"
+            and data.find(b"\0", 0, 4) < 0
+        ):
+            # json.loads(data), without its detour: bytes that start with an ASCII
+            # character and hold no NUL in their first four are UTF-8 to json.loads
+            # (no BOM, not UTF-16/32), which it decodes with surrogatepass. The text is
+            # checked for surrogates then, and ASCII text without an escape holds none.
+            data = data.decode("utf-8", "surrogatepass")
+            value = _decoder.decode(data)
+            if data.isascii() and "\\u" not in data:
+                return value
+        else:
+            value = codec(data)
     except ValueError as exc:  # json, orjson and msgspec decode errors are ValueErrors
         raise InvalidJSONError(f"{what} is not valid JSON: {exc}") from None
     except RecursionError:

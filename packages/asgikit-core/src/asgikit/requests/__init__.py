@@ -38,7 +38,6 @@ from asgikit.headers import (
     Headers,
     decode_text,
     encode_header_value,
-    parse_content_length,
     parse_content_type,
 )
 from asgikit.headers.accept import AcceptHeader, negotiate
@@ -115,6 +114,18 @@ def _unsupported_scope(scope_type: object) -> str:
             "if scope['type'] == 'lifespan': await Lifespan()(scope, receive, send)"
         )
     return f"Request serves 'http' and 'websocket' scopes, not {scope_type!r}"
+
+
+def _check_json_media_type(content_type: str) -> None:
+    """Refuse a Content-Type that is not ``application/json`` or ``*/*+json``."""
+    media_type = parse_content_type(content_type)[0]
+    if media_type is not None and not (
+        media_type == "application/json" or media_type.endswith("+json")
+    ):
+        raise UnsupportedMediaTypeError(
+            f"expected a JSON body, got Content-Type {media_type!r}",
+            hint="check_media_type=False accepts any",
+        )
 
 
 class Request:
@@ -375,7 +386,7 @@ class Request:
         exchange = self._exchange
         length = exchange.length
         if length == -1:
-            length = exchange.length = parse_content_length(self.headers.get_raw("content-length"))
+            length = exchange.length = self.headers._content_length()
         return length
 
     # -- content negotiation (asgikit.headers.accept) ------------------------------------
@@ -464,23 +475,23 @@ class Request:
         no Content-Type is accepted. Invalid JSON raises :class:`InvalidJSONError` (400).
         ``loads`` takes the codec: ``orjson.loads``, ``msgspec.json.decode``, ...
         """
-        if check_media_type:
-            media_type = self.headers.get("content-type")
-            if media_type is not None and media_type != "application/json":
-                media_type = parse_content_type(media_type)[0]
-            if media_type is not None and not (
-                media_type == "application/json" or media_type.endswith("+json")
-            ):
-                raise UnsupportedMediaTypeError(
-                    f"expected a JSON body, got Content-Type {media_type!r}",
-                    hint="check_media_type=False accepts any",
-                )
-        # read_bytes(), without its frame: this is the path of every JSON API.
+        # read_bytes(), without its frame, and the headers read in place: this is the
+        # path of every JSON API.
         exchange = self._exchange
+        headers = exchange.headers
+        if headers is None:
+            headers = exchange.headers = Headers(self._scope.get("headers", []))
+        if check_media_type:
+            media_type = headers._value(b"content-type")
+            if media_type is not None and media_type != b"application/json":
+                _check_json_media_type(media_type.decode("latin-1"))
+        length = exchange.length
+        if length == -1:
+            length = exchange.length = headers._content_length()
         body = await _body.read_body(
             exchange.get_inbound(),
             self._receive,
-            self.content_length,
+            length,
             exchange.max_body_size if max_body_size is None else max_body_size,
         )
         if not body:

@@ -292,41 +292,72 @@ async def read_body(inbound: Inbound, receive: Receive, declared: int | None, li
     if declared is not None and declared > limit:
         raise _too_large(limit)  # nothing was read: a read with a higher limit may follow
     inbound.phase = STREAMING
-    chunks: list[bytes] = []
-    received = 0
     try:
-        while True:
-            if inbound.pending or inbound.receiving or inbound.disconnected:
-                message = await inbound.next_message(receive)
-            else:  # nobody else is receiving: skip the queue, but say we receive
-                inbound.receiving = True
-                try:
-                    message = await receive()
-                finally:
-                    inbound.receiving = False
-                    if inbound.waiters:
-                        inbound._wake()
-            kind = message["type"]
-            if kind == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if chunk:
-                    received += len(chunk)
-                    if received > limit:
-                        raise _too_large(limit)
-                    if declared is not None and received > declared:
-                        raise BadRequestError("the body is longer than its Content-Length")
-                    chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            elif kind == "http.disconnect":
-                inbound.disconnected = True
-                raise ClientDisconnectedError("the client disconnected while sending the body")
+        if inbound.pending or inbound.receiving:
+            message = await inbound.next_message(receive)
+        else:  # nobody else is receiving: skip the queue, but say we receive
+            inbound.receiving = True
+            try:
+                message = await receive()
+            finally:
+                inbound.receiving = False
+                if inbound.waiters:
+                    inbound._wake()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            # The whole body in one message, the usual case: checked as the loop would.
+            body: bytes = message.get("body", b"")
+            if body:
+                if len(body) > limit:
+                    raise _too_large(limit)
+                if declared is not None and len(body) > declared:
+                    raise _too_long()
+        else:
+            body = await _read_messages(inbound, receive, declared, limit, message)
     except BaseException:
         inbound.transit(STREAMING, FAILED)
         raise
-    body = inbound.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    inbound.body = body
     inbound.phase = CACHED  # transit(STREAMING, CACHED), written out
     return body
+
+
+async def _read_messages(
+    inbound: Inbound, receive: Receive, declared: int | None, limit: int, message: Message
+) -> bytes:
+    """The body of :func:`read_body` from ``message`` on, in as many messages as it takes."""
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        kind = message["type"]
+        if kind == "http.request":
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                received += len(chunk)
+                if received > limit:
+                    raise _too_large(limit)
+                if declared is not None and received > declared:
+                    raise _too_long()
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        elif kind == "http.disconnect":
+            inbound.disconnected = True
+            raise ClientDisconnectedError("the client disconnected while sending the body")
+        if inbound.pending or inbound.receiving or inbound.disconnected:
+            message = await inbound.next_message(receive)
+        else:  # as in read_body
+            inbound.receiving = True
+            try:
+                message = await receive()
+            finally:
+                inbound.receiving = False
+                if inbound.waiters:
+                    inbound._wake()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_long() -> BadRequestError:
+    return BadRequestError("the body is longer than its Content-Length")
 
 
 def _too_large(limit: int) -> ContentTooLargeError:
