@@ -505,3 +505,49 @@ def test_content_length_is_parse_content_length_of_every_line(
     assert content_length_outcome(lambda: request.content_length) == content_length_outcome(
         lambda: parse_content_length(values)
     )
+
+
+def test_an_optional_distribution_still_being_imported_is_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # load() takes a module from sys.modules without the import machinery, unless
+    # another thread is still running its import: then import_module() waits for it.
+    import importlib
+    import sys
+    import types
+    from importlib.machinery import ModuleSpec
+
+    from asgikit.requests import _optional
+
+    calls: list[str] = []
+
+    def import_module(name: str) -> types.ModuleType:
+        calls.append(name)
+        return sys.modules[name]
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    module = types.ModuleType("asgikit_half_imported")
+    module.__spec__ = ModuleSpec("asgikit_half_imported", None)
+    monkeypatch.setitem(sys.modules, "asgikit_half_imported", module)
+    module.__spec__._initializing = True  # type: ignore[attr-defined]
+    assert _optional.load("asgikit_half_imported", "d", "f") is module
+    assert calls == ["asgikit_half_imported"]
+    module.__spec__._initializing = False  # type: ignore[attr-defined]
+    assert _optional.load("asgikit_half_imported", "d", "f") is module
+    assert calls == ["asgikit_half_imported"]
+
+
+async def test_read_json_reads_the_headers_a_subclass_gives() -> None:
+    # read_json() reads Content-Type and Content-Length through the properties, so a
+    # subclass that rewrites the headers is heard, as by read_bytes().
+    from asgikit.headers import Headers
+    from asgikit.testing import Channel, http_scope
+
+    class Rewritten(Request):
+        @property
+        def headers(self) -> Headers:
+            return Headers([(b"content-type", b"application/json")])
+
+    scope = http_scope("POST", "/", headers=[(b"content-type", b"text/plain")])
+    channel = Channel.with_body(b'{"a": 1}')
+    assert await Rewritten(scope, channel.receive, channel.send).read_json() == {"a": 1}

@@ -564,6 +564,49 @@ async def test_cancel_during_a_read_closes_the_file_before_returning(
     assert not fd_tracker
 
 
+async def test_a_read_that_starts_after_the_cancel_finds_the_file_closed(
+    big_file: Path, fd_tracker: set[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel that lands while a read's worker has started but not yet taken the
+    file: the call closes the file before it ends, and that read reads nothing."""
+    from asgikit.files import _respond
+
+    started, gate, finished = threading.Event(), threading.Event(), threading.Event()
+    outcomes: list[str] = []
+    real_read = _respond._File.read
+
+    def late_read(self: Any, pieces: Any) -> bytes:
+        if started.is_set():
+            return real_read(self, pieces)
+        started.set()
+        gate.wait()  # the worker runs, but has not taken the file's lock yet
+        try:
+            data = real_read(self, pieces)
+        except FileChangedError:
+            outcomes.append("found it closed")
+            raise
+        finally:
+            finished.set()
+        outcomes.append("read")
+        return data
+
+    monkeypatch.setattr(_respond._File, "read", late_read)
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/"), channel.receive, channel.send)
+    task = asyncio.ensure_future(request.respond_file(big_file, chunk_size=CHUNK))
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, started.wait)
+    task.cancel()
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not fd_tracker  # closed before the call ended
+    finally:
+        gate.set()
+    await loop.run_in_executor(None, finished.wait)  # the late read ends in its worker
+    assert outcomes == ["found it closed"]
+
+
 @pytest.mark.parametrize("prefetch", [False, True])
 async def test_cancel_during_the_open_closes_what_it_opened(
     big_file: Path, fd_tracker: set[int], monkeypatch: pytest.MonkeyPatch, prefetch: bool

@@ -669,3 +669,42 @@ async def test_every_declared_option_is_taken(site: Path, get_static: GetStatic)
     request = Request(http_scope("GET", "/.env"), channel.receive, channel.send)
     await serve_static(request, site, "/.env", **options)
     assert channel.body == b"PASSWORD=1"
+
+
+async def test_a_cancelled_lookup_closes_the_file_it_found(
+    site: Path, fd_tracker: set[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel that lands while a worker thread looks the file up: what the lookup
+    opened is closed when it returns (a found file, not only an opened one)."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    found, gate = threading.Event(), threading.Event()
+    real_locate = static_module.locate
+
+    def gated_locate(*args: Any, **kwargs: Any) -> Any:
+        result = real_locate(*args, **kwargs)
+        found.set()
+        gate.wait()
+        return result
+
+    monkeypatch.setattr(static_module, "locate", gated_locate)
+    loop = asyncio.get_running_loop()
+    # One worker: a job submitted after the lookup runs once the lookup has returned.
+    workers, waiter = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
+    loop.set_default_executor(workers)
+    channel = Channel.with_body()
+    request = Request(http_scope("GET", "/hello.txt"), channel.receive, channel.send)
+    task = asyncio.ensure_future(serve_static(request, site, "hello.txt"))
+    try:
+        await loop.run_in_executor(waiter, found.wait)
+        assert len(fd_tracker) == 1  # the lookup holds the file open
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        gate.set()
+    await loop.run_in_executor(None, lambda: None)  # the lookup has returned by now
+    assert not fd_tracker
+    waiter.shutdown()

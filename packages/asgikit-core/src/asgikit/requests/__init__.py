@@ -52,6 +52,7 @@ from asgikit.requests._exchange import (
     EXCHANGE_KEY,
 )
 from asgikit.requests._exchange import Exchange as _Exchange
+from asgikit.requests._mypyc import mypyc_attr as _mypyc_attr
 from asgikit.responses import Response, ResponsePhase, ResponseWriter, ServerSentEvent
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ def _check_json_media_type(content_type: str) -> None:
         )
 
 
+# Python classes may extend the compiled Request too (mypyc refuses them otherwise).
+@_mypyc_attr(allow_interpreted_subclasses=True)
 class Request:
     """An HTTP request or a WebSocket handshake, and the way to answer it."""
 
@@ -478,20 +481,14 @@ class Request:
         # read_bytes(), without its frame, and the headers read in place: this is the
         # path of every JSON API.
         exchange = self._exchange
-        headers = exchange.headers
-        if headers is None:
-            headers = exchange.headers = Headers(self._scope.get("headers", []))
         if check_media_type:
-            media_type = headers._value(b"content-type")
+            media_type = self.headers._value(b"content-type")
             if media_type is not None and media_type != b"application/json":
                 _check_json_media_type(media_type.decode("latin-1"))
-        length = exchange.length
-        if length == -1:
-            length = exchange.length = headers._content_length()
         body = await _body.read_body(
             exchange.get_inbound(),
             self._receive,
-            length,
+            self.content_length,
             exchange.max_body_size if max_body_size is None else max_body_size,
         )
         if not body:

@@ -12,7 +12,11 @@ from asgikit.errors import MissingDistributionError
 def load(module: str, distribution: str, feature: str) -> ModuleType:
     """Import ``module`` or raise :class:`MissingDistributionError` naming ``distribution``."""
     loaded = sys.modules.get(module)
-    if loaded is not None:  # the common case, without the import machinery per call
+    # The common case, without the import machinery per call; a module another thread
+    # is still importing goes to import_module(), which waits for it.
+    if loaded is not None and not getattr(
+        getattr(loaded, "__spec__", None), "_initializing", False
+    ):
         return loaded
     try:
         return importlib.import_module(module)

@@ -151,10 +151,16 @@ class _File:
         self._closing = True
         self._close_if_free()
 
-    def wait_idle(self) -> None:
-        """Return once no worker is reading; runs in a worker thread."""
+    def close_when_idle(self) -> None:
+        """Close the descriptor once no worker reads it; runs in a worker thread. Holding
+        the lock while it closes, it leaves no moment in which a read that has not taken
+        the lock yet could begin on the open descriptor: that read finds it closed."""
+        self._closing = True
         with self._lock:
-            pass
+            fd = self._fd
+            if fd >= 0:
+                self._fd = -1
+                os.close(fd)
 
     def _close_if_free(self) -> None:
         if self._lock.acquire(blocking=False):
@@ -226,7 +232,7 @@ def stat_regular(path: str) -> os.stat_result:
 
 class _Handoff:
     """A worker's result on its way to the event loop, which may stop waiting for it:
-    whichever of the two comes second closes an :class:`Opened` result nobody takes."""
+    whichever of the two comes second closes the descriptor of a result nobody takes."""
 
     __slots__ = ("_abandoned", "_lock", "_result")
 
@@ -242,8 +248,8 @@ class _Handoff:
             abandoned = self._abandoned
             if not abandoned:
                 self._result = result
-        if abandoned and isinstance(result, Opened):
-            result.close()
+        if abandoned:
+            _close_unclaimed(result)
         return result
 
     def abandon(self) -> None:
@@ -251,8 +257,15 @@ class _Handoff:
         with self._lock:
             self._abandoned = True
             result, self._result = self._result, None
-        if isinstance(result, Opened):
-            result.close()
+        _close_unclaimed(result)
+
+
+def _close_unclaimed(result: object) -> None:
+    """Close the descriptor of a worker's result that nobody takes: an :class:`Opened`,
+    or the one a static lookup found (``Found.opened``)."""
+    opened = result if isinstance(result, Opened) else getattr(result, "opened", None)
+    if isinstance(opened, Opened):
+        opened.close()
 
 
 async def in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -332,9 +345,10 @@ async def _send_pieces(
         if pending is not None and not pending.done():
             await asyncio.wait((pending,))
         elif pending is not None and pending.cancelled():
-            # Cancelled while awaited: its worker may be reading still (a running read
-            # cannot be cancelled). It holds the file's lock until it is done.
-            await loop.run_in_executor(None, file.wait_idle)
+            # Cancelled while awaited: its worker may be reading still, or about to (a
+            # running read cannot be cancelled). Close the file once that read is done;
+            # a read that comes later finds it closed.
+            await loop.run_in_executor(None, file.close_when_idle)
         if pending is not None and not pending.cancelled():
             pending.exception()  # retrieved: no "exception never retrieved" at GC
 
