@@ -343,16 +343,9 @@ async def _read_messages(
         elif kind == "http.disconnect":
             inbound.disconnected = True
             raise ClientDisconnectedError("the client disconnected while sending the body")
-        if inbound.pending or inbound.receiving or inbound.disconnected:
-            message = await inbound.next_message(receive)
-        else:  # as in read_body
-            inbound.receiving = True
-            try:
-                message = await receive()
-            finally:
-                inbound.receiving = False
-                if inbound.waiters:
-                    inbound._wake()
+        # Through the queue's reader: a body in several messages is large, where a
+        # coroutine level per message does not show.
+        message = await inbound.next_message(receive)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
